@@ -1,0 +1,2 @@
+export type * from "./epcis/model.ts";
+export * from "./errors.ts";
