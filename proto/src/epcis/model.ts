@@ -96,6 +96,8 @@ export interface SensorReport {
   deviceMetadata?: string;
   rawData?: string;
   dataProcessingMethod?: string;
+  /** EPCIS 2.0 JSON schema sensorReport `bizRules` (URI); added for lossless JSON-LD. */
+  bizRules?: string;
   time?: string;
   microorganism?: string;
   chemicalSubstance?: string;
