@@ -1,4 +1,5 @@
 import { SuyuanError } from "../errors.ts";
+import { toCanonicalDigitalLink } from "./canonical-dl.ts";
 import { CN_DRUG_CHECK_NOTE, CN_DRUG_URI_PREFIX, isCnDrugCodeShape, parseCnDrugCode } from "./cn/drug-code.ts";
 import { decodeEpc, encodeEpcDetailed, epcUriFromAis, parseEpcUri, parseTagUri } from "./epc/index.ts";
 import {
@@ -139,10 +140,20 @@ function classify(ais: AiValue[]): { kind: CodeKind; identity: AiValue[] } {
   );
 }
 
-function fromAis(ais: AiValue[], form: InputForm, opts: ParseCodeOptions, gcpKnown?: number): CodeResult {
+/** Canonical DL of AIs from a barcode or Digital Link: built, then put in the one canonical form. */
+function canonicalDl(ais: AiValue[]): string {
+  // TDS 2.1 §7.2: GLN extension "0" means "no extension"; the EPC side writes no AI (254) then.
+  if (ais.some((a) => a.ai === "254" && a.value === "0")) ais = ais.filter((a) => a.ai !== "254");
+  // toCanonicalDigitalLink is the normaliser the event hash uses (CBV 2.0 §8.9); running every
+  // Digital Link through it makes the index key and the hash agree on escaping and key form.
+  return toCanonicalDigitalLink(buildDigitalLink(ais));
+}
+
+/** Barcode, element-string and Digital Link data: must obey the GS1 AI rules. */
+function fromAis(ais: AiValue[], form: InputForm, opts: ParseCodeOptions): CodeResult {
   validateAis(ais);
   const { kind, identity } = classify(ais);
-  const digitalLink = buildDigitalLink(identity);
+  const digitalLink = canonicalDl(identity);
   const result: CodeResult = {
     valid: true,
     kind,
@@ -154,48 +165,60 @@ function fromAis(ais: AiValue[], form: InputForm, opts: ParseCodeOptions, gcpKno
   };
   const gtin = find(ais, "01");
   const lot = find(ais, "10");
-  if (gtin && lot && kind !== "lgtin") result.classCanonical = buildDigitalLink([gtin, lot]);
-  const gcp = gcpKnown ?? opts.companyPrefixLength;
-  if (kind !== "gtin" && kind !== "gln") {
-    try {
-      const uri = epcUriFromAis(identity, gcp ?? DEFAULT_GCP_LENGTH);
-      if (kind === "lgtin") result.epcClassUri = uri;
-      else result.epcUri = uri;
-      if (gtin && lot && kind === "sgtin") result.epcClassUri = epcUriFromAis([gtin, lot], gcp ?? DEFAULT_GCP_LENGTH);
-      if (gcp === undefined) {
-        result.notes = [
-          `EPC URI written with an assumed GS1 Company Prefix length of ${DEFAULT_GCP_LENGTH} (the key does not say where the prefix ends; pass companyPrefixLength)`,
-        ];
-      }
-    } catch (e) {
-      // A key whose serial cannot be an EPC (e.g. characters outside the EPC URI set) still
-      // has a valid Digital Link; say why there is no EPC URI instead of failing the code.
-      if (!(e instanceof SuyuanError)) throw e;
-      result.notes = [...(result.notes ?? []), `no EPC URI: ${e.message}`];
+  if (gtin && lot && kind !== "lgtin") result.classCanonical = canonicalDl([gtin, lot]);
+  if (kind === "gtin" || kind === "gln") return result;
+  const gcp = opts.companyPrefixLength ?? DEFAULT_GCP_LENGTH;
+  try {
+    const uri = epcUriFromAis(identity, gcp);
+    if (kind === "lgtin") result.epcClassUri = uri;
+    else result.epcUri = uri;
+    if (gtin && lot && kind === "sgtin") result.epcClassUri = epcUriFromAis([gtin, lot], gcp);
+    if (opts.companyPrefixLength === undefined) {
+      result.notes = [
+        `EPC URI written with an assumed GS1 Company Prefix length of ${DEFAULT_GCP_LENGTH} (the key does not say where the prefix ends; pass companyPrefixLength)`,
+      ];
     }
+  } catch (e) {
+    // A key whose serial cannot be an EPC (e.g. characters outside the EPC URI set) still
+    // has a valid Digital Link; say why there is no EPC URI instead of failing the code.
+    if (!(e instanceof SuyuanError)) throw e;
+    result.notes = [...(result.notes ?? []), `no EPC URI: ${e.message}`];
   }
   return result;
 }
 
-function fromEpcUri(uri: string, form: InputForm, opts: ParseCodeOptions): CodeResult {
+/**
+ * EPC URIs (and what RFID hex and tag URIs decode to). An EPC valid under TDS is taken as it
+ * is: TDS admits values some GS1 AI linters refuse (e.g. ITIP piece 00 of 00), and a tag the
+ * reader really saw must not be refused for that; the mismatch is reported as a note.
+ */
+function fromEpcUri(uri: string, form: InputForm): CodeResult {
   const epc = parseEpcUri(uri);
   const scheme = epc.scheme as CodeKind;
+  if (epc.kind === "idpat")
+    return { valid: true, kind: scheme, form: "epc-idpat", canonical: epc.uri, epcUri: epc.uri };
   if (NON_GS1_SCHEMES.has(epc.scheme) || !epc.ais) {
     return { valid: true, kind: scheme, form, canonical: epc.uri, epcUri: epc.uri };
   }
-  if (epc.kind === "idpat") {
-    return { valid: true, kind: scheme, form: "epc-idpat", canonical: epc.uri, epcUri: epc.uri };
+  const digitalLink = toCanonicalDigitalLink(epc.uri);
+  const result: CodeResult = {
+    valid: true,
+    kind: scheme,
+    form,
+    canonical: digitalLink,
+    digitalLink,
+    elementString: formatBracketed(epc.ais),
+    ais: epc.ais,
+  };
+  if (epc.kind === "class") result.epcClassUri = epc.uri;
+  else result.epcUri = epc.uri;
+  try {
+    validateAis(epc.ais);
+  } catch (e) {
+    if (!(e instanceof SuyuanError)) throw e;
+    result.notes = [`valid EPC, but its element string breaks a GS1 AI rule: ${e.message}`];
   }
-  const r = fromAis(epc.ais, form, opts, epc.companyPrefix?.length);
-  // The EPC scheme named by the URI wins over the AI classification (e.g. sgln with
-  // extension 0 is a GLN in AIs but an SGLN as an EPC).
-  r.kind = scheme;
-  if (epc.kind === "class") {
-    r.epcClassUri = epc.uri;
-    delete r.epcUri;
-  } else r.epcUri = epc.uri;
-  delete r.notes;
-  return r;
+  return result;
 }
 
 const HEX = /^[0-9A-Fa-f]+$/;
@@ -231,7 +254,7 @@ export function parseCode(rawInput: string, opts: ParseCodeOptions = {}): CodeRe
   if (input.startsWith("urn:epc:tag:")) {
     const tag = parseTagUri(input);
     const enc = encodeEpcDetailed(tag.tagUri);
-    const r = fromEpcUri(tag.epc.uri, "tag-uri", opts);
+    const r = fromEpcUri(tag.epc.uri, "tag-uri");
     r.rfid = rfidOf(enc.hex, tag.scheme, tag.filter, tag.tagUri);
     return r;
   }
@@ -241,7 +264,7 @@ export function parseCode(rawInput: string, opts: ParseCodeOptions = {}): CodeRe
       : input.startsWith("urn:epc:idpat:")
         ? "epc-idpat"
         : "epc-uri";
-    return fromEpcUri(input, form, opts);
+    return fromEpcUri(input, form);
   }
   if (input.startsWith(CN_DRUG_URI_PREFIX)) return fromCnDrug(input);
   if (/^https?:\/\//i.test(input)) return fromAis(parseDigitalLink(input).ais, "digital-link", opts);
@@ -274,7 +297,7 @@ export function parseCode(rawInput: string, opts: ParseCodeOptions = {}): CodeRe
   }
   if (HEX.test(input) && input.length % 4 === 0 && input.length >= 16) {
     const tag = decodeEpc(input);
-    const r = fromEpcUri(tag.epcUri, "rfid-hex", opts);
+    const r = fromEpcUri(tag.epcUri, "rfid-hex");
     r.rfid = rfidOf(input.toUpperCase(), tag.scheme, tag.filter, tag.tagUri);
     return r;
   }
