@@ -1,0 +1,136 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Level } from "level";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { entries, rejectsWithCode, sha } from "../conformance/fixtures.ts";
+import { runStoreConformance } from "../conformance/suite.ts";
+import { LevelStore } from "./level-store.ts";
+
+let root: string;
+let n = 0;
+const freshDir = () => join(root, `db-${n++}`);
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), "suyuan-level-store-"));
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+runStoreConformance("level", async () => new LevelStore(freshDir()), {
+  supports: { persistence: true, durableWrites: true, sharedWriters: false },
+  // A new instance over the same directory: what a restarted core does.
+  reopen: async (store) => new LevelStore((store as LevelStore).location),
+});
+
+runStoreConformance("level (sync: false)", async () => new LevelStore(freshDir(), { sync: false }), {
+  supports: { persistence: true, durableWrites: true, sharedWriters: false },
+  reopen: async (store) => new LevelStore((store as LevelStore).location, { sync: false }),
+});
+
+/** Raw access to the directory, to check the documented layout and to plant bad data. */
+async function raw<T>(dir: string, fn: (db: Level<Buffer, Buffer>) => Promise<T>): Promise<T> {
+  const db = new Level<Buffer, Buffer>(dir, { keyEncoding: "buffer", valueEncoding: "buffer" });
+  await db.open();
+  try {
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+const b = (s: string) => Buffer.from(s, "latin1");
+
+describe("LevelStore specifics", () => {
+  it("lays keys out as documented", async () => {
+    const dir = freshDir();
+    const store = new LevelStore(dir);
+    await store.open();
+    const es = entries(0, 2);
+    await store.append({
+      entries: es,
+      nodes: [{ level: 1, index: 0, hash: sha("n10") }],
+      indexes: [
+        { index: "lot", key: "L1", value: "x" },
+        { index: "lot", key: "L1", value: new Uint8Array([9]) },
+      ],
+      meta: [{ key: "gw", value: "7" }],
+    });
+    await store.putCheckpoint({ size: 2, rootHash: sha("r"), note: "n" });
+    await store.close();
+    const keys = await raw(dir, async (db) => (await db.keys().all()).map((k) => k.toString("latin1")));
+    const expected = [
+      "c!",
+      "e!00000000000000",
+      "e!00000000000001",
+      `h!${sha("e:event:0").reduce((s, x) => s + String.fromCharCode(x), "")}`,
+      `h!${sha("e:event:1").reduce((s, x) => s + String.fromCharCode(x), "")}`,
+      "i!lot!L1\u0000000000000000",
+      "i!lot!L1\u0000000000000001",
+      "m!gw",
+      "n!00!00000000000000",
+      "n!00!00000000000001",
+      "n!01!00000000000000",
+      "s!",
+      "v!",
+    ].sort((x, y) => Buffer.compare(b(x), b(y)));
+    expect(keys).toEqual(expected);
+    await raw(dir, async (db) => {
+      const e0 = (await db.get(b("e!00000000000000")))!;
+      expect(e0[0]).toBe(1);
+      expect(e0.subarray(1, 33)).toEqual(Buffer.from(es[0]!.eventHash));
+      expect(e0.subarray(33, 65)).toEqual(Buffer.from(es[0]!.leafHash));
+      expect(e0.subarray(65)).toEqual(Buffer.from(es[0]!.record));
+      expect((await db.get(b("i!lot!L1\u0000000000000000")))!).toEqual(Buffer.from([1, 0x78]));
+      expect((await db.get(b("i!lot!L1\u0000000000000001")))!).toEqual(Buffer.from([0, 9]));
+      expect((await db.get(b("s!")))!.toString("latin1")).toBe("000000000002");
+      expect((await db.get(b("v!")))!.toString("latin1")).toBe("suyuan-ledger/1");
+    });
+  });
+
+  it("refuses a second open of a directory in use with STORE_OPEN_FAILED", async () => {
+    const dir = freshDir();
+    const a = new LevelStore(dir);
+    await a.open();
+    const second = new LevelStore(dir);
+    await rejectsWithCode(second.open(), "STORE_OPEN_FAILED");
+    expect(second.status).toBe("closed");
+    await a.close();
+    await second.open();
+    await second.close();
+  });
+
+  it("refuses a LevelDB that is not a suyuan ledger, or another format version, with STORE_CORRUPT", async () => {
+    const foreign = freshDir();
+    await raw(foreign, (db) => db.put(b("hello"), b("world")));
+    await rejectsWithCode(new LevelStore(foreign).open(), "STORE_CORRUPT");
+    const future = freshDir();
+    await raw(future, (db) => db.put(b("v!"), b("suyuan-ledger/9")));
+    await rejectsWithCode(new LevelStore(future).open(), "STORE_CORRUPT");
+  });
+
+  it("reports stored data that fails to decode with STORE_CORRUPT", async () => {
+    const dir = freshDir();
+    const store = new LevelStore(dir);
+    await store.open();
+    await store.append({ entries: entries(0, 2), indexes: [{ index: "id", key: "k", value: "v" }] });
+    await store.putMeta("m", "v");
+    await store.putCheckpoint({ size: 2, rootHash: sha("r"), note: "" });
+    await store.close();
+    await raw(dir, async (db) => {
+      await db.put(b("e!00000000000001"), Buffer.from([1, 2, 3]));
+      await db.put(b("i!id!k\u0000000000000000"), Buffer.from([7, 1]));
+      await db.put(b("m!m"), Buffer.alloc(0));
+      await db.put(b("c!"), b("{not json"));
+    });
+    await store.open();
+    expect((await store.getEntry(0))?.index).toBe(0);
+    await rejectsWithCode(store.getEntry(1), "STORE_CORRUPT");
+    await rejectsWithCode(store.getEntries(0, 2), "STORE_CORRUPT");
+    await rejectsWithCode(store.lookup("id", "k"), "STORE_CORRUPT");
+    await rejectsWithCode(store.getMeta("m"), "STORE_CORRUPT");
+    await rejectsWithCode(store.getCheckpoint(), "STORE_CORRUPT");
+    await store.close();
+  });
+});
