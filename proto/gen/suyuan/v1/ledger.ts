@@ -68,6 +68,11 @@ export interface LogEntry {
   gatewayId: string;
   /** Hash of the signed batch that carried the event. */
   batchHash: Buffer;
+  /**
+   * The stored record bytes: the RFC 9162 leaf data (leaf_hash = SHA-256(0x00 ‖ record)),
+   * so an auditor recomputes every leaf from what the core serves.
+   */
+  record: Buffer;
 }
 
 export interface GetCheckpointRequest {
@@ -476,6 +481,7 @@ function createBaseLogEntry(): LogEntry {
     event: undefined,
     gatewayId: "",
     batchHash: Buffer.alloc(0),
+    record: Buffer.alloc(0),
   };
 }
 
@@ -501,6 +507,9 @@ export const LogEntry: MessageFns<LogEntry> = {
     }
     if (message.batchHash.length !== 0) {
       writer.uint32(50).bytes(message.batchHash);
+    }
+    if (message.record.length !== 0) {
+      writer.uint32(58).bytes(message.record);
     }
     return writer;
   },
@@ -566,6 +575,14 @@ export const LogEntry: MessageFns<LogEntry> = {
             message.batchHash = Buffer.from(reader.bytes());
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.record = Buffer.from(reader.bytes());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -602,6 +619,7 @@ export const LogEntry: MessageFns<LogEntry> = {
         : isSet(object.batch_hash)
         ? Buffer.from(bytesFromBase64(object.batch_hash))
         : Buffer.alloc(0),
+      record: isSet(object.record) ? Buffer.from(bytesFromBase64(object.record)) : Buffer.alloc(0),
     };
   },
 
@@ -625,6 +643,9 @@ export const LogEntry: MessageFns<LogEntry> = {
     if (message.batchHash.length !== 0) {
       obj.batchHash = base64FromBytes(message.batchHash);
     }
+    if (message.record.length !== 0) {
+      obj.record = base64FromBytes(message.record);
+    }
     return obj;
   },
 
@@ -639,6 +660,7 @@ export const LogEntry: MessageFns<LogEntry> = {
     message.event = (object.event !== undefined && object.event !== null) ? Event.fromPartial(object.event) : undefined;
     message.gatewayId = object.gatewayId ?? "";
     message.batchHash = object.batchHash ?? Buffer.alloc(0);
+    message.record = object.record ?? Buffer.alloc(0);
     return message;
   },
 };
