@@ -320,7 +320,7 @@ describe("verifyRemote over gRPC", () => {
             const stored = JSON.parse(Buffer.from(e.record).toString("utf8"));
             stored.event.bizStep = "urn:epcglobal:cbv:bizstep:shipping";
             e.record = Buffer.from(JSON.stringify(stored));
-            e.leafHash = leafHash(e.record);
+            e.leafHash = Buffer.from(leafHash(e.record));
           }
           cb(err, res);
         }),
