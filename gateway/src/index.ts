@@ -1,1 +1,2 @@
 export * from "./drivers/driver.ts";
+export * from "./pipeline/index.ts";
