@@ -1,2 +1,3 @@
 export * from "./drivers/driver.ts";
+export * from "./drivers/index.ts";
 export * from "./pipeline/index.ts";
