@@ -7,7 +7,8 @@
 //   index/                   pure: which index records an event produces
 //   master/                  parties, locations, products, gateways, tokens, audit
 //   store/                   LedgerStore contract and backends
-import { type EpcisEvent, SuyuanError } from "@suyuan/proto";
+import { createHash } from "node:crypto";
+import { type EpcisEvent, parseEventHashId, SuyuanError } from "@suyuan/proto";
 import type { IndexRecord, MetaPut } from "./store/store.ts";
 
 /** Who put an event into the log. Chains show the difference (signed vs. submitted). */
@@ -90,6 +91,29 @@ export function decodeRecord(bytes: Uint8Array, index?: number): StoredEvent {
     });
   }
   return s as StoredEvent;
+}
+
+/**
+ * The log's identity of a stored event (the store's event-hash column: dedupe and lookup).
+ *
+ * Normally the CBV 2.0 event hash itself. But CBV 2.0 §8.9 leaves `errorDeclaration` out of
+ * the hash, so an error declaration (EPCIS 2.0 §7.4.1.2: the erroneous event repeated with an
+ * errorDeclaration added) has the SAME hash ID as the event it declares erroneous — that is
+ * how it names it. To log the declaration as a fact of its own, its key is
+ * SHA-256("suyuan-errdecl-v1\0" ‖ event digest ‖ declarationTime ‖ 0 ‖ reason ‖ 0 ‖ corrective IDs…);
+ * a resent identical declaration still dedupes.
+ */
+export function logKeyOf(stored: StoredEvent): Uint8Array {
+  const digest = parseEventHashId(stored.hashId);
+  const d = stored.event.errorDeclaration;
+  if (d === undefined) return digest;
+  const h = createHash("sha256").update("suyuan-errdecl-v1\0").update(digest);
+  h.update(d.declarationTime)
+    .update("\0")
+    .update(d.reason ?? "")
+    .update("\0");
+  for (const id of [...(d.correctiveEventIDs ?? [])].sort()) h.update(id).update("\0");
+  return h.digest();
 }
 
 /** Which index records an event produces (core/src/index). Pure; the log calls it on append. */

@@ -37,6 +37,7 @@ import {
   type IndexRecordsFn,
   type Ledger,
   type LoggedEvent,
+  logKeyOf,
   type SignedCheckpoint,
   type StoredEvent,
 } from "../model.ts";
@@ -501,7 +502,7 @@ export class VerifiableLog implements Ledger {
 }
 
 function prepare(stored: StoredEvent): Prepared {
-  const eventHash = parseEventHashId(stored.hashId);
+  const eventHash = logKeyOf(stored);
   const record = encodeRecord(stored);
   // RFC 9162 §2.1.1: the leaf data are the record bytes, so any changed stored byte changes the tree.
   return { stored, eventHash, key: hex(eventHash), record, leaf: leafHash(record) };

@@ -32,7 +32,7 @@ import type {
   LedgerServiceClient,
   LogEntry as PLogEntry,
 } from "@suyuan/proto/gen/suyuan/v1/ledger.ts";
-import { decodeRecord } from "../model.ts";
+import { decodeRecord, logKeyOf } from "../model.ts";
 import type { LedgerStore } from "../store/store.ts";
 
 export type VerifyCode =
@@ -140,10 +140,12 @@ export function checkEntry(
   }
   let claimed: Uint8Array;
   let actual: Uint8Array;
+  let key: Uint8Array;
   try {
     const stored = decodeRecord(record, index);
     claimed = parseEventHashId(stored.hashId);
     actual = eventHashBytes(stored.event);
+    key = logKeyOf(stored);
   } catch (e) {
     fail("VERIFY_CORRUPT_RECORD", `entry ${index}: record does not decode: ${(e as Error).message}`, index);
   }
@@ -154,10 +156,10 @@ export function checkEntry(
       index,
     );
   }
-  if (!bytesEqual(eventHash, claimed)) {
+  if (!bytesEqual(eventHash, key)) {
     fail(
       "VERIFY_EVENT_HASH_MISMATCH",
-      `entry ${index}: the store's event hash ${hex(eventHash)} differs from the record's ${hex(claimed)}`,
+      `entry ${index}: the store's event hash ${hex(eventHash)} differs from the record's ${hex(key)}`,
       index,
     );
   }

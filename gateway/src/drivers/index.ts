@@ -14,6 +14,8 @@ import { SUFFIXES, type Suffix } from "./serial-barcode/line-decoder.ts";
 import { SerialBarcodeDriver } from "./serial-barcode/serial-barcode-driver.ts";
 import { SerialUhfDriver } from "./serial-uhf/serial-uhf-driver.ts";
 
+/** The M100 frame codec, both sides (firmware-sim emulates the module with it). */
+export * as uhfFrames from "@suyuan/proto/devices/uhf-m100.ts";
 export type { BackoffOptions, DriverDeps, Log, Timers } from "./common/deps.ts";
 export { ReadQueue } from "./common/read-queue.ts";
 export type { Driver, DriverStats, RawRead } from "./driver.ts";
@@ -22,8 +24,6 @@ export { MqttDriver, type MqttDriverOptions, type MqttDriverStats } from "./mqtt
 export { aimPrefix, type ParsedMessage, parseMqttPayload } from "./mqtt/payloads.ts";
 export { LineDecoder, type Suffix } from "./serial-barcode/line-decoder.ts";
 export { SerialBarcodeDriver, type SerialBarcodeOptions } from "./serial-barcode/serial-barcode-driver.ts";
-/** The M100 frame codec, both sides (firmware-sim emulates the module with it). */
-export * as uhfFrames from "./serial-uhf/frames.ts";
 export { SerialUhfDriver, type SerialUhfOptions } from "./serial-uhf/serial-uhf-driver.ts";
 
 export const DRIVER_KINDS = ["mock", "serial-barcode", "serial-uhf", "mqtt"] as const;

@@ -179,7 +179,7 @@ describe("serial barcode driver — real pty pair (socat)", () => {
     await waitFor(() => !d.stats().connected, "driver to notice the unplug");
     await new Promise((r) => setTimeout(r, 150)); // a few failed reopen attempts
     pair = await startPtyPair(links); // replug: a new pty pair at the same paths
-    await waitFor(() => d.stats().connected, "driver to reconnect", 4000);
+    await waitFor(() => d.stats().connected, "driver to reconnect");
     dev = await scanner(links.b);
     await send(dev, "AFTER\r");
     await waitFor(() => c.reads.length === 2, "read after replug");

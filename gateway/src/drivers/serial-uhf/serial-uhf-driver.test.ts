@@ -1,9 +1,5 @@
 import { autoDetect } from "@serialport/bindings-cpp";
 import { SerialPortStream } from "@serialport/stream";
-import { afterEach, describe, expect, it } from "vitest";
-import type { RawRead } from "../driver.ts";
-import { type PtyPair, startPtyPair, UnpluggableMockBinding, waitFor } from "../testing/pty.ts";
-import { ManualTimers, settle } from "../testing/timers.ts";
 import {
   Cmd,
   decodeFrames,
@@ -14,7 +10,11 @@ import {
   parseMultiInventory,
   stopResponseFrame,
   tagNoticeFrame,
-} from "./frames.ts";
+} from "@suyuan/proto/devices/uhf-m100.ts";
+import { afterEach, describe, expect, it } from "vitest";
+import type { RawRead } from "../driver.ts";
+import { type PtyPair, startPtyPair, UnpluggableMockBinding, waitFor } from "../testing/pty.ts";
+import { ManualTimers, settle } from "../testing/timers.ts";
 import { SerialUhfDriver } from "./serial-uhf-driver.ts";
 
 // Published frames (M100 protocol description): what the driver must send.

@@ -1,9 +1,3 @@
-import type { BackoffOptions, DriverDeps, Log, Timers } from "../common/deps.ts";
-import { errorMessage, noLog, realTimers } from "../common/deps.ts";
-import { ReadQueue } from "../common/read-queue.ts";
-import { SerialLink } from "../common/serial-link.ts";
-import type { BindingInterface } from "../common/serialport-types.ts";
-import type { Driver, DriverStats, RawRead } from "../driver.ts";
 import {
   Cmd,
   commands,
@@ -14,7 +8,13 @@ import {
   FrameType,
   parseError,
   parseTagNotice,
-} from "./frames.ts";
+} from "@suyuan/proto/devices/uhf-m100.ts";
+import type { BackoffOptions, DriverDeps, Log, Timers } from "../common/deps.ts";
+import { errorMessage, noLog, realTimers } from "../common/deps.ts";
+import { ReadQueue } from "../common/read-queue.ts";
+import { SerialLink } from "../common/serial-link.ts";
+import type { BindingInterface } from "../common/serialport-types.ts";
+import type { Driver, DriverStats, RawRead } from "../driver.ts";
 
 export interface SerialUhfOptions extends DriverDeps {
   id: string;
@@ -50,7 +50,7 @@ export interface SerialUhfStats extends DriverStats {
 }
 
 /**
- * A UHF RFID module of the M100/QM100 family on a serial port (frames: frames.ts, PROTOCOL.md).
+ * A UHF RFID module of the M100/QM100 family on a serial port (frames: proto/src/devices/uhf-m100.ts and UHF-M100-PROTOCOL.md).
  * On open (and every reopen after an unplug) it starts a multiple inventory; a watchdog re-issues
  * it when the module goes silent (rounds exhausted, module reset) or reports it stopped; on close
  * it sends stop.

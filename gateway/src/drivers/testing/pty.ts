@@ -149,7 +149,7 @@ export class UnpluggableMockBinding implements BindingInterface {
 }
 
 /** Polls until `cond()` holds (real time, bounded): for I/O through real ptys. */
-export async function waitFor(cond: () => boolean, what: string, ms = 3000): Promise<void> {
+export async function waitFor(cond: () => boolean, what: string, ms = 15_000): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);

@@ -2,9 +2,9 @@
  * Codec for the M100/QM100-family UHF RFID module serial protocol (modules sold as YRM100,
  * JRD-4035, M5Stack UHF-RFID unit, …). Both sides: the gateway encodes commands and decodes
  * responses/notifications; firmware-sim encodes responses/notifications and decodes commands.
- * Pure: no I/O, no timers. Frames implemented are listed in PROTOCOL.md beside this file.
+ * Pure: no I/O, no timers. Frames implemented are listed in UHF-M100-PROTOCOL.md beside this file.
  *
- * Frame (PROTOCOL.md §1):
+ * Frame (UHF-M100-PROTOCOL.md §1):
  *   0xBB | type | cmd | PL (2 bytes, big-endian) | payload (PL bytes) | checksum | 0x7E
  *   checksum = low byte of the sum of type .. last payload byte.
  * 0xBB and 0x7E are not escaped inside the payload (an EPC may contain them), so a frame's end is
@@ -14,7 +14,7 @@
 export const HEADER = 0xbb;
 export const END = 0x7e;
 
-/** Frame type byte (PROTOCOL.md §1). */
+/** Frame type byte (UHF-M100-PROTOCOL.md §1). */
 export const FrameType = {
   /** Host → module. */
   Command: 0x00,
@@ -24,7 +24,7 @@ export const FrameType = {
   Notice: 0x02,
 } as const;
 
-/** Command codes (PROTOCOL.md §2). */
+/** Command codes (UHF-M100-PROTOCOL.md §2). */
 export const Cmd = {
   GetInfo: 0x03,
   SingleInventory: 0x22,
@@ -33,7 +33,7 @@ export const Cmd = {
   Error: 0xff,
 } as const;
 
-/** Error codes carried by `type 0x01, cmd 0xFF` frames (PROTOCOL.md §3.5). */
+/** Error codes carried by `type 0x01, cmd 0xFF` frames (UHF-M100-PROTOCOL.md §3.5). */
 export const ErrorCode = {
   /** Inventory round found no tag — routine during continuous inventory. */
   NoTag: 0x15,
@@ -185,7 +185,7 @@ export function decodeFrames(bytes: Uint8Array): { frames: Frame[]; stats: Decod
   return { frames, stats: d.stats, rest: d.pending };
 }
 
-// ---- Host → module commands (PROTOCOL.md §2) ----
+// ---- Host → module commands (UHF-M100-PROTOCOL.md §2) ----
 
 export const commands = {
   /** §2.1 single inventory: `BB 00 22 00 00 22 7E`. */
@@ -209,7 +209,7 @@ export const commands = {
   }),
 };
 
-// ---- Module → host frames (PROTOCOL.md §3), for the gateway to parse and firmware-sim to build ----
+// ---- Module → host frames (UHF-M100-PROTOCOL.md §3), for the gateway to parse and firmware-sim to build ----
 
 export interface TagNotice {
   /** dBm: the module sends a two's-complement signed byte (0xC9 = −55 dBm). */

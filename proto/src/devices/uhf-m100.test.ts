@@ -17,7 +17,7 @@ import {
   parseTagNotice,
   stopResponseFrame,
   tagNoticeFrame,
-} from "./frames.ts";
+} from "./uhf-m100.ts";
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ""), "hex");
 const show = (b: Uint8Array) => Buffer.from(b).toString("hex").toUpperCase();

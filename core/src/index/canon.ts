@@ -1,0 +1,92 @@
+// Canonical identifiers for index keys. Every identifier an event names is reduced to the one
+// form `parseCode` gives (a canonical GS1 Digital Link, an EPC URI for non-GS1 schemes, or
+// `urn:suyuan:cn-drug-code:…`), so a scan of any code form finds the same records.
+// Never throws: a URI that is not a GS1 / EPC / drug code is kept as written.
+import { parseCode } from "@suyuan/proto";
+
+const CACHE_MAX = 20_000;
+const cache = new Map<string, string>();
+const lotCache = new Map<string, string | undefined>();
+
+function remember<V>(m: Map<string, V>, k: string, v: V): V {
+  if (m.size >= CACHE_MAX) m.clear(); // cheap bound; identifiers repeat in bursts
+  m.set(k, v);
+  return v;
+}
+
+// TDS 2.1 §8: `urn:epc:idpat:sgtin:CP.IR.*` names every serial of one GTIN, which is how
+// EPCIS 2.0 §7.3.3.3 writes a quantity element without a lot. Its canonical class id is the
+// GTIN Digital Link.
+const SGTIN_ANY_SERIAL = /^urn:epc:idpat:sgtin:(\d+)\.(\d+)\.\*$/;
+
+/** GTIN Digital Link of an SGTIN pattern with any serial, else undefined. */
+export function gtinOfPattern(pattern: string): string | undefined {
+  const m = SGTIN_ANY_SERIAL.exec(pattern);
+  if (!m) return undefined;
+  try {
+    const dl = parseCode(`urn:epc:id:sgtin:${m[1]}.${m[2]}.0`).canonical;
+    return dl.replace(/\/21\/0$/, "");
+  } catch {
+    return undefined;
+  }
+}
+
+/** The canonical identifier of any code form; the input (trimmed) when it does not parse. */
+export function canon(raw: string): string {
+  const hit = cache.get(raw);
+  if (hit !== undefined) return hit;
+  let out: string;
+  const g = gtinOfPattern(raw);
+  if (g !== undefined) out = g;
+  else {
+    try {
+      out = parseCode(raw).canonical;
+    } catch {
+      out = raw.trim();
+    }
+  }
+  return remember(cache, raw, out);
+}
+
+/**
+ * The lot (LGTIN Digital Link) a code itself names: an SGTIN given as an element string or
+ * Digital Link with AI (10) carries its lot (GS1 General Specifications §3.4.1); an LGTIN is
+ * its own lot. EPC URIs never carry a lot (TDS 2.1 §6.3.1).
+ */
+export function lotOfCode(raw: string): string | undefined {
+  if (lotCache.has(raw)) return lotCache.get(raw);
+  let out: string | undefined;
+  try {
+    const r = parseCode(raw);
+    out = r.kind === "lgtin" ? r.canonical : r.classCanonical;
+    if (out?.startsWith("urn:suyuan:")) out = undefined; // drug product class, not a lot
+  } catch {
+    out = undefined;
+  }
+  return remember(lotCache, raw, out);
+}
+
+const DL_GTIN = /^https:\/\/id\.gs1\.org\/01\/(\d{14})(?:\/|$)/;
+
+/** The GTIN-14 of a canonical GTIN/SGTIN/LGTIN Digital Link. */
+export function gtinOf(canonical: string): string | undefined {
+  return DL_GTIN.exec(canonical)?.[1];
+}
+
+/** The canonical LGTIN Digital Link for a GTIN-14 and a lot number (AI 10), if valid. */
+export function lgtin(gtin14: string, lot: string): string | undefined {
+  try {
+    const r = parseCode(`https://id.gs1.org/01/${gtin14}/10/${encodeURIComponent(lot)}`);
+    return r.kind === "lgtin" ? r.canonical : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Kind of a canonical id, as far as the graph walks need it. */
+export function kindOf(canonical: string): "lot" | "class" | "container" | "unit" {
+  if (/^https:\/\/id\.gs1\.org\/01\/\d{14}\/10\//.test(canonical)) return "lot";
+  if (/^https:\/\/id\.gs1\.org\/01\/\d{14}$/.test(canonical)) return "class";
+  if (canonical.startsWith("https://id.gs1.org/00/")) return "container";
+  return "unit";
+}

@@ -1,0 +1,324 @@
+// Which index records one stored event produces (issue 3 §3 "Indexes"). Pure: the log calls
+// `indexRecords` on append and writes the records in the same atomic batch as the entry, so
+// the indexes are never behind the log.
+//
+// Key layout. ␟ is U+001F (unit separator): it sorts before every printable character, so
+// a prefix scan of `id␟` finds exactly one identifier's records and never those of an id that
+// merely starts with it. T is the event time as UTC ISO 8601 with milliseconds (fixed width,
+// so keys sort by time); I is the log index zero-padded to 12 digits. Every identifier is
+// canonical (`canon`: GS1 Digital Link, EPC URI for non-GS1 schemes, or as written).
+//
+//   id      Map( instanceId ␟ T ␟ I  -> Entry )   every EPC in epcList / parentID / childEPCs /
+//                                                inputEPCList / outputEPCList; role says which
+//   class   Map( classId ␟ T ␟ I     -> Entry )   quantityList / childQuantityList / input- and
+//                                                outputQuantityList epcClass (LGTIN DL for a
+//                                                lot, GTIN DL for a class without lot)
+//   lot     Map( lotId ␟ memberId    -> I )      lot membership: commissioning ILMD
+//                                                cbvmda:lotNumber (ObjectEvent, or a
+//                                                TransformationEvent's outputs) with the SGTIN's
+//                                                GTIN, or the lot an element string / DL carries
+//   lot-of  Map( memberId            -> lotId )  the reverse of `lot`
+//   child   Map( parentId ␟ T ␟ I    -> action ␟ childId )  containment from AggregationEvents
+//                                                (and AssociationEvents); childId "*" for a
+//                                                DELETE without children (EPCIS 2.0 §7.4.3:
+//                                                every child is removed)
+//   xf-in   Map( xfKey ␟ I           -> level ␟ inputId )    level "i" instance, "c" class
+//   xf-out  Map( xfKey ␟ I           -> level ␟ outputId )    level "l": the lot of
+//                                                instance outputs (from ILMD or their codes)
+//   loc     Map( locationId ␟ T ␟ I  -> "r" | "b" | "rb" )  readPoint and/or bizLocation
+//   time    Map( T ␟ I               -> eventType )
+//   rtime   Map( recordTime ␟ I      -> eventType )        recordTime as UTC ISO with ms
+//   evid    Map( eventID             -> I | I ␟ "E" )  user eventIDs; "E" marks an error
+//                                                declaration (it repeats the declared event's id)
+//   err     Map( I                   -> targetId ) one per error declaration (EPCIS 2.0
+//                                                §7.4.1.2), keyed by the declaration's own
+//                                                index so a reader can load new ones
+//                                                incrementally; targetId is the declared
+//                                                event's eventID, or its CBV 2.0 event hash
+//                                                (which excludes errorDeclaration, CBV 2.0
+//                                                §8.9.2, so it equals the erroneous event's)
+//
+// xfKey is `tid:<transformationID>` (EPCIS 2.0 §7.4.4: events sharing a transformationID are
+// one transformation) or `ev:<I>` for a TransformationEvent without one.
+//
+// Entry (the value of `id` and `class` records) is a ␟-joined summary, so chains, traces and
+// recalls can stitch containment and find holders without decoding events:
+//   role ␟ type ␟ action ␟ bizStep ␟ disposition ␟ bizLocation ␟ readPoint ␟ destLocation
+//   ␟ destParty ␟ link ␟ flags
+// role: e epcList, p parentID, c childEPCs, i input, o output, q quantity(child)List;
+// type: O A T S(association) X(transaction); bizStep and disposition as bare CBV words when
+// they are CBV terms (else the URI); link: the parent for role c, "*" for role p of a DELETE
+// without children, the xfKey for roles i and o; flags: "E" for an error declaration.
+// The reverse transformation maps (input id → transformation, output id → transformation)
+// are the role i / o entries of `id` and `class`; the reverse containment map (child →
+// parent) is the role c entries of `id`.
+import { type EpcisEvent, type ExtensionElement, eventHash, type SourceDest, toCbvWordOrSelf } from "@suyuan/proto";
+import type { IndexRecordsFn, StoredEvent } from "../model.ts";
+import type { IndexRecord } from "../store/store.ts";
+import { canon, gtinOf, lgtin, lotOfCode } from "./canon.ts";
+
+export const SEP = "\u001f";
+
+/** Index names (the store's index namespace for the query side). */
+export const IX = {
+  id: "id",
+  class: "class",
+  lot: "lot",
+  lotOf: "lot-of",
+  child: "child",
+  xfIn: "xf-in",
+  xfOut: "xf-out",
+  loc: "loc",
+  time: "time",
+  rtime: "rtime",
+  evid: "evid",
+  err: "err",
+} as const;
+
+export type Role = "e" | "p" | "c" | "i" | "o" | "q";
+
+/** A decoded `id` / `class` record. */
+export interface Entry {
+  /** The identifier the record is filed under. */
+  id: string;
+  /** Sortable UTC time key (T). */
+  time: string;
+  index: number;
+  role: Role;
+  type: string;
+  action: string;
+  bizStep: string;
+  disposition: string;
+  bizLocation: string;
+  readPoint: string;
+  destLocation: string;
+  destParty: string;
+  link: string;
+  declaration: boolean;
+}
+
+const TYPE_CODE: Record<EpcisEvent["type"], string> = {
+  ObjectEvent: "O",
+  AggregationEvent: "A",
+  TransformationEvent: "T",
+  AssociationEvent: "S",
+  TransactionEvent: "X",
+};
+
+/** Log index as a fixed-width key part. */
+export function padIndex(i: number): string {
+  return String(i).padStart(12, "0");
+}
+
+/**
+ * Event time as a sortable key part: UTC ISO 8601 with milliseconds. An unparseable time
+ * (validation should have refused it) is kept as written so indexing never throws.
+ */
+export function timeKey(t: string): string {
+  const ms = Date.parse(t);
+  if (Number.isNaN(ms)) return t;
+  const d = new Date(ms);
+  // toISOString throws for years beyond ±275760; Date.parse already bounded it.
+  return d.toISOString();
+}
+
+/** Lowest and highest possible time keys (for open-ended ranges). */
+export const TIME_MIN = "";
+export const TIME_MAX = "\uffff";
+
+export function parseEntry(key: string, value: string): Entry {
+  const k = key.split(SEP);
+  const v = value.split(SEP);
+  return {
+    id: k.slice(0, -2).join(SEP),
+    time: k[k.length - 2] ?? "",
+    index: Number(k[k.length - 1]),
+    role: (v[0] ?? "e") as Role,
+    type: v[1] ?? "",
+    action: v[2] ?? "",
+    bizStep: v[3] ?? "",
+    disposition: v[4] ?? "",
+    bizLocation: v[5] ?? "",
+    readPoint: v[6] ?? "",
+    destLocation: v[7] ?? "",
+    destParty: v[8] ?? "",
+    link: v[9] ?? "",
+    declaration: (v[10] ?? "").includes("E"),
+  };
+}
+
+/** `idOrClass ␟ T ␟ I` → [T, I]: the generic split used by time-keyed indexes. */
+export function splitTimedKey(key: string): { id: string; time: string; index: number } {
+  const a = key.lastIndexOf(SEP);
+  const b = key.lastIndexOf(SEP, a - 1);
+  return { id: key.slice(0, b), time: key.slice(b + 1, a), index: Number(key.slice(a + 1)) };
+}
+
+// CBV 2.0 §8.2 (master data attribute urn:epcglobal:cbv:mda#lotNumber): the lot of the objects
+// an ADD ObjectEvent or a TransformationEvent creates, carried in ILMD.
+function ilmdLot(ilmd: readonly ExtensionElement[] | undefined): string | undefined {
+  if (ilmd === undefined) return undefined;
+  for (const el of ilmd) {
+    const ns = el.ns.replace(/[:#/]$/, "");
+    if ((ns === "urn:epcglobal:cbv:mda" || ns === "https://ref.gs1.org/cbv/mda") && el.name === "lotNumber") {
+      if (el.value !== undefined && el.value !== null && String(el.value).trim() !== "") return String(el.value).trim();
+    }
+  }
+  return undefined;
+}
+
+// CBV 2.0 §7.4 source/destination types: a location type names where the goods go; an
+// owning/possessing party names who will hold them.
+function destinations(list: readonly SourceDest[] | undefined): { loc: string; party: string } {
+  let loc = "";
+  let party = "";
+  for (const d of list ?? []) {
+    const t = toCbvWordOrSelf("sourceDestType", d.type);
+    if (t === "location" && loc === "") loc = canon(d.id);
+    else if ((t === "possessing_party" || t === "owning_party") && party === "") party = canon(d.id);
+  }
+  return { loc, party };
+}
+
+function clean(s: string): string {
+  // Keep the ␟-joined value parseable whatever a partner writes into a vocabulary field.
+  return s.includes(SEP) ? s.replaceAll(SEP, " ") : s;
+}
+
+export const indexRecords: IndexRecordsFn = (stored: StoredEvent, index: number): IndexRecord[] => {
+  const ev = stored.event;
+  const out: IndexRecord[] = [];
+  const I = padIndex(index);
+  const T = timeKey(ev.eventTime);
+  const declaration = ev.errorDeclaration !== undefined;
+  const bizLoc = ev.bizLocation?.id ? canon(ev.bizLocation.id) : "";
+  const readPoint = ev.readPoint?.id ? canon(ev.readPoint.id) : "";
+  const dest = destinations(ev.destinationList);
+  const xfKey =
+    ev.type === "TransformationEvent" ? (ev.transformationID ? `tid:${ev.transformationID.trim()}` : `ev:${I}`) : "";
+  const parent = ev.parentID ? canon(ev.parentID) : "";
+  const base = [
+    TYPE_CODE[ev.type] ?? "?",
+    ev.action ?? "",
+    clean(ev.bizStep ? toCbvWordOrSelf("bizStep", ev.bizStep) : ""),
+    clean(ev.disposition ? toCbvWordOrSelf("disposition", ev.disposition) : ""),
+    bizLoc,
+    readPoint,
+    dest.loc,
+    dest.party,
+  ].join(SEP);
+  const flags = declaration ? "E" : "";
+  const entry = (role: Role, link: string) => `${role}${SEP}${base}${SEP}${link}${SEP}${flags}`;
+
+  // One record per (identifier, role): an EPC listed twice is still one occurrence.
+  const seen = new Set<string>();
+  const idRec = (raw: string, role: Role, link: string): string => {
+    const id = canon(raw);
+    const k = `${role}${SEP}${id}`;
+    if (!seen.has(k)) {
+      seen.add(k);
+      out.push({ index: IX.id, key: `${id}${SEP}${T}${SEP}${I}`, value: entry(role, link) });
+    }
+    return id;
+  };
+  const classRec = (raw: string, role: Role, link: string): string => {
+    const id = canon(raw);
+    const k = `class${SEP}${role}${SEP}${id}`;
+    if (!seen.has(k)) {
+      seen.add(k);
+      out.push({ index: IX.class, key: `${id}${SEP}${T}${SEP}${I}`, value: entry(role, link) });
+    }
+    return id;
+  };
+
+  const members = new Map<string, string>(); // member → lot
+  const ilmd = declaration ? undefined : ilmdLot(ev.ilmd);
+  const noteLot = (raw: string, id: string, fromIlmd: boolean) => {
+    if (declaration) return;
+    let lot = lotOfCode(raw);
+    if (lot === id) lot = undefined; // an LGTIN is not a member of itself
+    if (lot === undefined && fromIlmd && ilmd !== undefined) {
+      const g = gtinOf(id);
+      if (g !== undefined && id.includes("/21/")) lot = lgtin(g, ilmd);
+    }
+    if (lot !== undefined) members.set(id, lot);
+  };
+
+  for (const e of ev.epcList ?? []) {
+    const id = idRec(e, "e", "");
+    noteLot(e, id, ev.type === "ObjectEvent");
+  }
+  if (ev.parentID) {
+    const noChildren = (ev.childEPCs?.length ?? 0) === 0 && (ev.childQuantityList?.length ?? 0) === 0;
+    idRec(ev.parentID, "p", ev.action === "DELETE" && noChildren ? "*" : "");
+  }
+  const containment = ev.type === "AggregationEvent" || ev.type === "AssociationEvent";
+  for (const c of ev.childEPCs ?? []) {
+    const id = idRec(c, "c", containment ? parent : "");
+    noteLot(c, id, false);
+    if (containment && parent !== "" && !declaration) {
+      out.push({ index: IX.child, key: `${parent}${SEP}${T}${SEP}${I}`, value: `${ev.action ?? ""}${SEP}${id}` });
+    }
+  }
+  if (containment && parent !== "" && !declaration && ev.action === "DELETE" && (ev.childEPCs?.length ?? 0) === 0) {
+    out.push({ index: IX.child, key: `${parent}${SEP}${T}${SEP}${I}`, value: `DELETE${SEP}*` });
+  }
+  for (const q of ev.quantityList ?? []) classRec(q.epcClass, "q", "");
+  for (const q of ev.childQuantityList ?? []) classRec(q.epcClass, "q", parent);
+
+  const xfSeen = new Set<string>();
+  const xf = (idx: string, level: "i" | "c" | "l", id: string) => {
+    const k = `${idx}${SEP}${level}${SEP}${id}`;
+    if (declaration || xfSeen.has(k)) return;
+    xfSeen.add(k);
+    out.push({ index: idx, key: `${xfKey}${SEP}${I}`, value: `${level}${SEP}${id}` });
+  };
+  for (const e of ev.inputEPCList ?? []) xf(IX.xfIn, "i", idRec(e, "i", xfKey));
+  for (const q of ev.inputQuantityList ?? []) xf(IX.xfIn, "c", classRec(q.epcClass, "i", xfKey));
+  for (const e of ev.outputEPCList ?? []) {
+    const id = idRec(e, "o", xfKey);
+    xf(IX.xfOut, "i", id);
+    noteLot(e, id, true); // EPCIS 2.0 §7.4.4: a TransformationEvent's ILMD describes its outputs
+  }
+  for (const q of ev.outputQuantityList ?? []) xf(IX.xfOut, "c", classRec(q.epcClass, "o", xfKey));
+
+  if (xfKey !== "") {
+    // The lots a transformation's instance outputs belong to, so a recall reaches a derived
+    // lot without looking up every output unit.
+    for (const e of ev.outputEPCList ?? []) {
+      const lot = members.get(canon(e));
+      if (lot !== undefined) xf(IX.xfOut, "l", lot);
+    }
+  }
+  for (const [member, lot] of members) {
+    out.push({ index: IX.lot, key: `${lot}${SEP}${member}`, value: I });
+    out.push({ index: IX.lotOf, key: member, value: lot });
+  }
+
+  if (readPoint !== "" && readPoint === bizLoc) {
+    out.push({ index: IX.loc, key: `${bizLoc}${SEP}${T}${SEP}${I}`, value: "rb" });
+  } else {
+    if (readPoint !== "") out.push({ index: IX.loc, key: `${readPoint}${SEP}${T}${SEP}${I}`, value: "r" });
+    if (bizLoc !== "") out.push({ index: IX.loc, key: `${bizLoc}${SEP}${T}${SEP}${I}`, value: "b" });
+  }
+  out.push({ index: IX.time, key: `${T}${SEP}${I}`, value: ev.type });
+  out.push({ index: IX.rtime, key: `${timeKey(stored.recordTime)}${SEP}${I}`, value: ev.type });
+
+  if (declaration) {
+    // EPCIS 2.0 §7.4.1.2: the declaration repeats the erroneous event (same eventID when it
+    // had one); without an eventID its CBV 2.0 hash identifies it.
+    let target = ev.eventID?.trim();
+    if (!target) {
+      try {
+        target = eventHash(ev);
+      } catch {
+        target = stored.hashId;
+      }
+    }
+    out.push({ index: IX.err, key: I, value: target });
+  }
+  if (ev.eventID && ev.eventID.trim() !== "") {
+    out.push({ index: IX.evid, key: ev.eventID.trim(), value: declaration ? `${I}${SEP}E` : I });
+  }
+  return out;
+};
