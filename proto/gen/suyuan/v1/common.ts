@@ -35,6 +35,11 @@ export interface Holder {
   location?: LocationRef | undefined;
   party?: PartyRef | undefined;
   units: string[];
+  /**
+   * How many affected units the holder has. It can exceed len(units) when the answer lists
+   * only some of them; unset = not counted.
+   */
+  unitCount?: bigint | undefined;
 }
 
 /** What a recall reaches, walking forward from its lots and identifiers (DESIGN.md "Chains"). */
@@ -240,7 +245,7 @@ export const LocationRef: MessageFns<LocationRef> = {
 };
 
 function createBaseHolder(): Holder {
-  return { location: undefined, party: undefined, units: [] };
+  return { location: undefined, party: undefined, units: [], unitCount: undefined };
 }
 
 export const Holder: MessageFns<Holder> = {
@@ -253,6 +258,12 @@ export const Holder: MessageFns<Holder> = {
     }
     for (const v of message.units) {
       writer.uint32(26).string(v!);
+    }
+    if (message.unitCount !== undefined) {
+      if (BigInt.asUintN(64, message.unitCount) !== message.unitCount) {
+        throw new globalThis.Error("value provided for field message.unitCount of type uint64 too large");
+      }
+      writer.uint32(32).uint64(message.unitCount);
     }
     return writer;
   },
@@ -294,6 +305,14 @@ export const Holder: MessageFns<Holder> = {
             message.units.push(reader.string());
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.unitCount = reader.uint64() as bigint;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -311,6 +330,11 @@ export const Holder: MessageFns<Holder> = {
       location: isSet(object.location) ? LocationRef.fromJSON(object.location) : undefined,
       party: isSet(object.party) ? PartyRef.fromJSON(object.party) : undefined,
       units: globalThis.Array.isArray(object?.units) ? object.units.map((e: any) => globalThis.String(e)) : [],
+      unitCount: isSet(object.unitCount)
+        ? BigInt(object.unitCount)
+        : isSet(object.unit_count)
+        ? BigInt(object.unit_count)
+        : undefined,
     };
   },
 
@@ -324,6 +348,9 @@ export const Holder: MessageFns<Holder> = {
     }
     if (message.units?.length) {
       obj.units = message.units;
+    }
+    if (message.unitCount !== undefined) {
+      obj.unitCount = message.unitCount.toString();
     }
     return obj;
   },
@@ -340,6 +367,9 @@ export const Holder: MessageFns<Holder> = {
       ? PartyRef.fromPartial(object.party)
       : undefined;
     message.units = object.units?.map((e) => e) || [];
+    message.unitCount = (object.unitCount !== undefined && object.unitCount !== null)
+      ? BigInt(object.unitCount)
+      : undefined;
     return message;
   },
 };

@@ -1,0 +1,170 @@
+// The core's composition root: builds the store, the verifiable log, master data, auth, the
+// query engine, capture and recalls from injected options, and serves them over gRPC.
+// Nothing here reads process.env; `main.ts` (the CLI) turns flags into CoreOptions.
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { Server, ServerCredentials } from "@grpc/grpc-js";
+import { generateNoteKey, parseSignerKey } from "@suyuan/proto";
+import { AdminServiceService } from "@suyuan/proto/gen/suyuan/v1/admin.ts";
+import { CaptureServiceService } from "@suyuan/proto/gen/suyuan/v1/capture.ts";
+import { LedgerServiceService } from "@suyuan/proto/gen/suyuan/v1/ledger.ts";
+import { QueryServiceService } from "@suyuan/proto/gen/suyuan/v1/query.ts";
+import { RecallServiceService } from "@suyuan/proto/gen/suyuan/v1/recall.ts";
+import { AuthService } from "./auth/index.ts";
+import { CaptureProcessor, captureServiceHandlers } from "./capture/index.ts";
+import { indexRecords } from "./index/records.ts";
+import { ledgerServiceHandlers, loadOrCreateCoreKey, VerifiableLog } from "./log/index.ts";
+import { adminServiceHandlers, MasterData } from "./master/index.ts";
+import type { Principal } from "./model.ts";
+import { QueryEngine } from "./query/index.ts";
+import { queryServiceHandlers } from "./query/query-service.ts";
+import { RecallService, recallServiceHandlers } from "./recall/index.ts";
+import { LevelStore } from "./store/level/level-store.ts";
+import { MemoryStore } from "./store/memory/memory-store.ts";
+import type { LedgerStore } from "./store/store.ts";
+
+export type LogFn = (msg: string, fields?: object) => void;
+
+export interface CoreOptions {
+  /** Data folder: LevelDB ledger under `<dir>/ledger`, the core key in `<dir>/core-key.txt`. */
+  dataDir?: string;
+  /** A store to use instead (tests, benches); not closed by stop() unless `ownStore`. */
+  store?: LedgerStore;
+  /** "host:port" for gRPC; default 127.0.0.1:0 (a free port). */
+  grpcAddress?: string;
+  /** Checkpoint origin line (C2SP tlog-checkpoint); default "suyuan.core/log". */
+  origin?: string;
+  checkpointIntervalMs?: number;
+  /** Capture pushback threshold (events in flight). */
+  maxInFlightEvents?: number;
+  now?: () => Date;
+  log?: LogFn;
+}
+
+export interface RunningCore {
+  /** The bound gRPC address (host:port). */
+  grpcAddress: string;
+  /** The core's checkpoint verifier key (C2SP vkey): what auditors and bundles verify with. */
+  verifierKey: string;
+  /** The first admin token, when this start created it (printed once by `core start`). */
+  bootstrapAdminToken?: string;
+  store: LedgerStore;
+  ledger: VerifiableLog;
+  master: MasterData;
+  auth: AuthService;
+  query: QueryEngine;
+  capture: CaptureProcessor;
+  recalls: RecallService;
+  stop(): Promise<void>;
+}
+
+const ORIGIN = "suyuan.core/log";
+
+export async function startCore(opts: CoreOptions = {}): Promise<RunningCore> {
+  const log: LogFn = opts.log ?? (() => {});
+  const now = opts.now ?? (() => new Date());
+  const origin = opts.origin ?? ORIGIN;
+
+  // Store and key: a data folder gives LevelDB and a persistent key; without one, memory.
+  let store: LedgerStore;
+  let keys: { signerKey: string; verifierKey: string };
+  const ownStore = opts.store === undefined;
+  if (opts.dataDir !== undefined) {
+    await mkdir(opts.dataDir, { recursive: true });
+    keys = await loadOrCreateCoreKey(opts.dataDir, origin.split("/")[0] ?? origin, log);
+    store = opts.store ?? new LevelStore(join(opts.dataDir, "ledger"));
+  } else {
+    keys = generateNoteKey(origin.split("/")[0] ?? origin);
+    store = opts.store ?? new MemoryStore();
+  }
+  if (store.status !== "open") await store.open();
+
+  const ledger = await VerifiableLog.open({
+    store,
+    signer: parseSignerKey(keys.signerKey),
+    verifierKey: keys.verifierKey,
+    origin,
+    indexRecords,
+    now: () => now().getTime(),
+    log,
+    ...(opts.checkpointIntervalMs === undefined ? {} : { checkpointIntervalMs: opts.checkpointIntervalMs }),
+  });
+  const master = new MasterData({ store, now, log });
+  await master.open();
+  const auth = new AuthService({ store, master, now, log });
+  await auth.open();
+  const bootstrap = await auth.ensureAdminToken();
+
+  const query = new QueryEngine({ store, ledger, master, log });
+  const recalls = new RecallService({
+    ledger,
+    store,
+    master,
+    computeRecall: (scope) => query.recall(scope),
+    now,
+    log,
+  });
+  await recalls.open();
+  // Capture asks for a key's status; master data keeps the whole key record.
+  const captureMaster = {
+    partyOfLocation: master.partyOfLocation.bind(master),
+    location: master.location.bind(master),
+    party: master.party.bind(master),
+    product: master.product.bind(master),
+    gateway: master.gateway.bind(master),
+    keyStatus: (gatewayId: string, keyId: string) => master.keyStatus(gatewayId, keyId)?.status,
+  };
+  const capture = new CaptureProcessor({
+    ledger,
+    master: captureMaster,
+    store,
+    now,
+    log,
+    ...(opts.maxInFlightEvents === undefined ? {} : { maxInFlightEvents: opts.maxInFlightEvents }),
+    onAlarm: (alarm) => log("capture alarm", { alarm }),
+    onMasterData: async (vocabularies, principal: Principal) => {
+      // EPCIS master data in a partner's document: only an admin's is applied as the truth;
+      // a partner's is recorded only for locations of its own party (policy, issue 3 §1).
+      if (principal.role === "admin") await master.applyEpcisMasterData(vocabularies);
+    },
+  });
+
+  const server = new Server();
+  const authenticate = (md: Parameters<AuthService["principalFromMetadata"]>[0]) => auth.principalFromMetadata(md);
+  server.addService(CaptureServiceService, captureServiceHandlers(capture, authenticate, { log }));
+  server.addService(LedgerServiceService, ledgerServiceHandlers(ledger, store));
+  server.addService(QueryServiceService, queryServiceHandlers(query, auth, { ledger, master, log }));
+  server.addService(RecallServiceService, recallServiceHandlers(recalls, auth, { master, log }));
+  server.addService(AdminServiceService, adminServiceHandlers(master, auth, { log }));
+  const wanted = opts.grpcAddress ?? "127.0.0.1:0";
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(wanted, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+  );
+  const host = wanted.slice(0, wanted.lastIndexOf(":"));
+  const grpcAddress = `${host}:${port}`;
+  log("core serving", { grpcAddress, origin, size: ledger.size() });
+
+  let stopped = false;
+  return {
+    grpcAddress,
+    verifierKey: keys.verifierKey,
+    ...(bootstrap === undefined ? {} : { bootstrapAdminToken: bootstrap.token }),
+    store,
+    ledger,
+    master,
+    auth,
+    query,
+    capture,
+    recalls,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      recalls.closeWatchers();
+      await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+      await recalls.flush();
+      await auth.flush();
+      await ledger.close();
+      if (ownStore) await store.close();
+    },
+  };
+}
