@@ -1,14 +1,33 @@
 import { readFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import { isSuyuanError } from "@suyuan/proto";
+import { adminCommand } from "./commands/admin.ts";
+import { captureCommand } from "./commands/capture.ts";
+import { chainCommand } from "./commands/chain.ts";
 import { codeCommand } from "./commands/code.ts";
+import { coreCommand } from "./commands/core.ts";
 import { epcisCommand } from "./commands/epcis.ts";
 import { hashCommand } from "./commands/hash.ts";
+import { recallCommand } from "./commands/recall.ts";
 import { tourCommand } from "./commands/tour.ts";
+import { verifyCommand } from "./commands/verify.ts";
+import { verifyBundleCommand } from "./commands/verify-bundle.ts";
 import { type Command, type CommandIo, UsageError } from "./io.ts";
 
 /** Every subcommand, by name. Other sides (core, gateway, firmware-sim) register theirs here. */
-export const COMMANDS: Command[] = [codeCommand, hashCommand, epcisCommand, tourCommand];
+export const COMMANDS: Command[] = [
+  codeCommand,
+  hashCommand,
+  epcisCommand,
+  tourCommand,
+  coreCommand,
+  captureCommand,
+  chainCommand,
+  recallCommand,
+  verifyCommand,
+  verifyBundleCommand,
+  adminCommand,
+];
 
 export function processIo(): CommandIo {
   return {

@@ -1,1 +1,2 @@
-export {};
+export * from "./devices/index.ts";
+export * from "./scenarios/index.ts";
