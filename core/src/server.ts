@@ -12,6 +12,8 @@ import { QueryServiceService } from "@suyuan/proto/gen/suyuan/v1/query.ts";
 import { RecallServiceService } from "@suyuan/proto/gen/suyuan/v1/recall.ts";
 import { AuthService } from "./auth/index.ts";
 import { CaptureProcessor, captureServiceHandlers } from "./capture/index.ts";
+import { exportRoutes } from "./export/routes.ts";
+import { startHttp } from "./http/server.ts";
 import { indexRecords } from "./index/records.ts";
 import { ledgerServiceHandlers, loadOrCreateCoreKey, VerifiableLog } from "./log/index.ts";
 import { adminServiceHandlers, MasterData } from "./master/index.ts";
@@ -22,6 +24,7 @@ import { RecallService, recallServiceHandlers } from "./recall/index.ts";
 import { LevelStore } from "./store/level/level-store.ts";
 import { MemoryStore } from "./store/memory/memory-store.ts";
 import type { LedgerStore } from "./store/store.ts";
+import { webRoutes } from "./web/routes.ts";
 
 export type LogFn = (msg: string, fields?: object) => void;
 
@@ -32,6 +35,8 @@ export interface CoreOptions {
   store?: LedgerStore;
   /** "host:port" for gRPC; default 127.0.0.1:0 (a free port). */
   grpcAddress?: string;
+  /** "host:port" for HTTP (EPCIS REST binding, JSON API, web pages, exports); none when absent. */
+  httpAddress?: string;
   /** Checkpoint origin line (C2SP tlog-checkpoint); default "suyuan.core/log". */
   origin?: string;
   checkpointIntervalMs?: number;
@@ -44,6 +49,8 @@ export interface CoreOptions {
 export interface RunningCore {
   /** The bound gRPC address (host:port). */
   grpcAddress: string;
+  /** Base URL of the HTTP side (http://host:port), when `httpAddress` was given. */
+  httpUrl?: string;
   /** The core's checkpoint verifier key (C2SP vkey): what auditors and bundles verify with. */
   verifierKey: string;
   /** The first admin token, when this start created it (printed once by `core start`). */
@@ -142,11 +149,23 @@ export async function startCore(opts: CoreOptions = {}): Promise<RunningCore> {
   );
   const host = wanted.slice(0, wanted.lastIndexOf(":"));
   const grpcAddress = `${host}:${port}`;
-  log("core serving", { grpcAddress, origin, size: ledger.size() });
+  const services = { store, ledger, master, auth, query, capture, recalls, verifierKey: keys.verifierKey };
+  const http =
+    opts.httpAddress === undefined
+      ? undefined
+      : await startHttp({
+          address: opts.httpAddress,
+          core: services,
+          routes: [...exportRoutes(services), ...webRoutes(services, { log })],
+          log,
+          now,
+        });
+  log("core serving", { grpcAddress, httpUrl: http?.url, origin, size: ledger.size() });
 
   let stopped = false;
   return {
     grpcAddress,
+    ...(http === undefined ? {} : { httpUrl: http.url }),
     verifierKey: keys.verifierKey,
     ...(bootstrap === undefined ? {} : { bootstrapAdminToken: bootstrap.token }),
     store,
@@ -160,6 +179,7 @@ export async function startCore(opts: CoreOptions = {}): Promise<RunningCore> {
       if (stopped) return;
       stopped = true;
       recalls.closeWatchers();
+      await http?.close();
       await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
       await recalls.flush();
       await auth.flush();

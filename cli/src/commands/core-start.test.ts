@@ -80,10 +80,11 @@ afterAll(async () => {
 describe("suyuan core start (spawned)", () => {
   it("prints its facts, serves, stops on SIGTERM with exit 0, and restarts on the same data", async () => {
     const data = join(dir, "data");
-    const first = await spawnCore(["--data", data, "--grpc", "127.0.0.1:0", "--http", "127.0.0.1:8080"]);
+    const first = await spawnCore(["--data", data, "--grpc", "127.0.0.1:0", "--http", "127.0.0.1:0"]);
     try {
       expect(Object.keys(first.facts)).toEqual([
         "gRPC address",
+        "HTTP",
         "data",
         "log size",
         "verifier key",
@@ -100,7 +101,10 @@ describe("suyuan core start (spawned)", () => {
       expect(first.facts["admin token file"]).toBe(tokenFile);
       expect((await readFile(tokenFile, "utf8")).trim()).toBe(first.facts["admin token"]);
       expect((await stat(tokenFile)).mode & 0o777).toBe(0o600);
-      expect(first.stderr()).toContain("HTTP not yet served");
+      // The HTTP side serves the signed checkpoint the gRPC side signs.
+      expect(first.facts.HTTP).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const cp = (await (await fetch(`${first.facts.HTTP}/api/v1/checkpoint`)).json()) as { size: number };
+      expect(cp.size).toBe(0);
 
       // It answers: an admin call with the printed token, an audit with the printed key.
       const addr = first.facts["gRPC address"]!;

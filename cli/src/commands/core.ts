@@ -90,20 +90,25 @@ export async function coreStart(args: string[], io: CommandIo, hooks: CoreStartH
   const http = pick("http");
   if (http !== undefined) {
     checkAddress(http, "--http");
-    io.stderr(`HTTP not yet served (--http ${http} is kept for the REST/web side)\n`);
   }
   // Listen before the (slow) start, so a signal while starting still stops cleanly.
   const signals = hooks.untilStop === undefined ? untilSignal() : { stop: hooks.untilStop, cancel: () => {} };
   let core: Awaited<ReturnType<typeof import("@suyuan/core")["startCore"]>>;
   try {
     const { startCore } = await import("@suyuan/core");
-    core = await startCore({ dataDir, grpcAddress: grpc, log: stderrLog(io) });
+    core = await startCore({
+      dataDir,
+      grpcAddress: grpc,
+      ...(http === undefined ? {} : { httpAddress: http }),
+      log: stderrLog(io),
+    });
   } catch (e) {
     signals.cancel();
     throw e;
   }
   try {
     io.stdout(`gRPC address: ${core.grpcAddress}\n`);
+    if (core.httpUrl !== undefined) io.stdout(`HTTP: ${core.httpUrl}\n`);
     io.stdout(`data: ${dataDir}\n`);
     io.stdout(`log size: ${core.ledger.size()}\n`);
     io.stdout(`verifier key: ${core.verifierKey}\n`);
