@@ -216,6 +216,38 @@ describe("GET /api/v1/chain", () => {
     }
   });
 
+  it("carries the product of the unit's GTIN with its storage range in °C (CEL)", async () => {
+    const plain = (await chain(S9)) as Chain & { product?: Record<string, unknown> };
+    // Master data has no range for Rice yet: no storageTemperature at all.
+    expect(plain.product).toEqual({ id: GTIN_FOOD, name: "Rice", category: "food" });
+    await f.core.master.putProduct({ id: GTIN_FOOD, name: "Rice", category: "food", storageTemperature: { min: 2 } });
+    try {
+      const lower = (await chain(S9)) as Chain & { product?: Record<string, unknown> };
+      expect(lower.product).toEqual({
+        id: GTIN_FOOD,
+        name: "Rice",
+        category: "food",
+        storageTemperature: { min: 2, uom: "CEL" },
+      });
+      await f.core.master.putProduct({
+        id: GTIN_FOOD,
+        name: "Rice",
+        category: "food",
+        storageTemperature: { minCelsius: -20, maxCelsius: 10 },
+      });
+      // Any code form of the unit names the same GTIN.
+      const c = (await chain("(01)04012345543216(21)9001")) as Chain & { product?: Record<string, unknown> };
+      expect(c.product).toEqual({
+        id: "https://id.gs1.org/01/04012345543216",
+        name: "Rice",
+        category: "food",
+        storageTemperature: { min: -20, max: 10, uom: "CEL" },
+      });
+    } finally {
+      await f.core.master.putProduct({ id: GTIN_FOOD, name: "Rice", category: "food" });
+    }
+  });
+
   it("warns expired from AI (17) in the code itself", async () => {
     // GS1 element string with AI (17) 240131: 31 January 2024, past on 1 March 2025.
     const c = await chain("(01)04012345543216(17)240131(21)9001");

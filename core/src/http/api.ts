@@ -3,6 +3,7 @@
 // checkpoints and proofs, master data. Same roles as the gRPC services.
 import { type EpcisEvent, parseCode, SuyuanError } from "@suyuan/proto";
 import { gtinOf } from "../index/canon.ts";
+import type { ProductRecord } from "../master/records.ts";
 import type { LoggedEvent, Role } from "../model.ts";
 import type { ChainAnswer, ChainStep, RecallAnswer } from "../query/index.ts";
 import type { RecallClass } from "../recall/index.ts";
@@ -41,6 +42,8 @@ export interface ApiStep {
   bizTransactions?: ChainStep["bizTransactions"];
   declaredErroneous?: ChainStep["declaredErroneous"];
   corrects?: string;
+  /** The core's own recall notice: not an observation of the goods (no location). */
+  recallNotice?: ChainStep["recallNotice"];
   proof: {
     provenance: "gateway" | "partner" | "core";
     gatewayId?: string;
@@ -61,7 +64,16 @@ export interface ApiChain {
   canonical: string;
   kind: ChainAnswer["kind"];
   lot?: string;
-  product?: { id: string; name: string; category: "food" | "drug" };
+  /**
+   * The product from master data (keyed by GTIN Digital Link, or CN drug product code); its
+   * storage range in °C, when known, is what the inspector shades on the temperature chart.
+   */
+  product?: {
+    id: string;
+    name: string;
+    category: "food" | "drug";
+    storageTemperature?: { min?: number; max?: number; uom: "CEL" };
+  };
   steps: ApiStep[];
   checkpoint: ChainAnswer["checkpoint"];
   warnings: ChainWarning[];
@@ -76,6 +88,25 @@ function productIdOf(canonical: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** A product as chains carry it: storage range in UN/CEFACT Rec. 20 unit CEL (°C). */
+function productOf(p: ProductRecord): NonNullable<ApiChain["product"]> {
+  const t = p.storageTemperature;
+  const range =
+    t === undefined || (t.minCelsius === undefined && t.maxCelsius === undefined)
+      ? undefined
+      : {
+          ...(t.minCelsius === undefined ? {} : { min: t.minCelsius }),
+          ...(t.maxCelsius === undefined ? {} : { max: t.maxCelsius }),
+          uom: "CEL" as const,
+        };
+  return {
+    id: p.id,
+    name: p.name,
+    category: p.category,
+    ...(range === undefined ? {} : { storageTemperature: range }),
+  };
 }
 
 function stepOf(s: ChainStep, le: LoggedEvent | undefined): ApiStep {
@@ -100,6 +131,7 @@ function stepOf(s: ChainStep, le: LoggedEvent | undefined): ApiStep {
     ...(s.bizTransactions === undefined ? {} : { bizTransactions: s.bizTransactions }),
     ...(s.declaredErroneous === undefined ? {} : { declaredErroneous: s.declaredErroneous }),
     ...(s.corrects === undefined ? {} : { corrects: s.corrects }),
+    ...(s.recallNotice === undefined ? {} : { recallNotice: s.recallNotice }),
     proof: {
       provenance: s.proof.kind,
       ...(s.proof.gatewayId === undefined ? {} : { gatewayId: s.proof.gatewayId }),
@@ -161,9 +193,7 @@ export async function buildChain(core: HttpCore, code: string, proofs: boolean, 
     canonical: chain.canonical,
     kind: chain.kind,
     ...(chain.lot === undefined ? {} : { lot: chain.lot }),
-    ...(productRec === undefined
-      ? {}
-      : { product: { id: productRec.id, name: productRec.name, category: productRec.category } }),
+    ...(productRec === undefined ? {} : { product: productOf(productRec) }),
     steps,
     checkpoint,
     warnings,

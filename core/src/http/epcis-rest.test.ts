@@ -206,6 +206,17 @@ describe("GET /events: SimpleEventQuery parameters (EPCIS 2.0 §8.2.7.1)", () =>
     });
   }
 
+  it("WD_bizLocation / WD_readPoint include the descendants master data lists; EQ_ does not", async () => {
+    // Master data: C is a location inside B (its parent).
+    await f.core.master.putLocation({ id: LOC.B, name: "Site B" });
+    await f.core.master.putLocation({ id: LOC.C, name: "Room C in B", parent: LOC.B });
+    expect(await names(`?WD_bizLocation=${enc(LOC.B)}`)).toEqual(["E4", "E5"]);
+    expect(await names(`?WD_readPoint=${enc(LOC.B)}`)).toEqual(["E4", "E5"]);
+    expect(await names(`?EQ_bizLocation=${enc(LOC.B)}`)).toEqual(["E4"]);
+    // Descendants, not ancestors.
+    expect(await names(`?WD_bizLocation=${enc(LOC.C)}`)).toEqual(["E5"]);
+  });
+
   it("pages with perPage and nextPageToken (Link rel=next and GS1-Next-Page-Token)", async () => {
     const seen: string[] = [];
     let path: string | undefined = "/events?perPage=2";

@@ -5,11 +5,36 @@
 import { parseCode } from "@suyuan/proto";
 
 const CACHE_MAX = 20_000;
-const cache = new Map<string, string>();
-const lotCache = new Map<string, string | undefined>();
 
-function remember<V>(m: Map<string, V>, k: string, v: V): V {
-  if (m.size >= CACHE_MAX) m.clear(); // cheap bound; identifiers repeat in bursts
+/**
+ * A bounded memo in two generations: when the young one fills, it becomes the old one and
+ * the previous old one is dropped. Unlike clearing a single map, the identifiers just seen
+ * (a unit commissioned, then packed a few events later) survive the turnover.
+ */
+class Memo<V> {
+  private young = new Map<string, V>();
+  private old = new Map<string, V>();
+  has(k: string): boolean {
+    return this.young.has(k) || this.old.has(k);
+  }
+  get(k: string): V | undefined {
+    return this.young.has(k) ? this.young.get(k) : this.old.get(k);
+  }
+  set(k: string, v: V): void {
+    if (this.young.size >= CACHE_MAX) {
+      this.old = this.young;
+      this.young = new Map();
+    }
+    this.young.set(k, v);
+  }
+}
+
+const cache = new Memo<string>();
+const lotCache = new Memo<string | undefined>();
+// gtin14 ␀ lot → LGTIN Digital Link: every unit commissioned with an ILMD lot asks for it.
+const lgtinCache = new Memo<string | undefined>();
+
+function remember<V>(m: Memo<V>, k: string, v: V): V {
   m.set(k, v);
   return v;
 }
@@ -40,12 +65,20 @@ export function canon(raw: string): string {
   if (g !== undefined) out = g;
   else {
     try {
-      out = parseCode(raw).canonical;
+      const r = parseCode(raw);
+      out = r.canonical;
+      // The same parse answers lotOfCode, which indexing asks next for most identifiers.
+      if (!lotCache.has(raw)) remember(lotCache, raw, lotOf(r));
     } catch {
       out = raw.trim();
     }
   }
   return remember(cache, raw, out);
+}
+
+function lotOf(r: ReturnType<typeof parseCode>): string | undefined {
+  const out = r.kind === "lgtin" ? r.canonical : r.classCanonical;
+  return out?.startsWith("urn:suyuan:") ? undefined : out; // drug product class, not a lot
 }
 
 /**
@@ -57,9 +90,7 @@ export function lotOfCode(raw: string): string | undefined {
   if (lotCache.has(raw)) return lotCache.get(raw);
   let out: string | undefined;
   try {
-    const r = parseCode(raw);
-    out = r.kind === "lgtin" ? r.canonical : r.classCanonical;
-    if (out?.startsWith("urn:suyuan:")) out = undefined; // drug product class, not a lot
+    out = lotOf(parseCode(raw));
   } catch {
     out = undefined;
   }
@@ -75,12 +106,16 @@ export function gtinOf(canonical: string): string | undefined {
 
 /** The canonical LGTIN Digital Link for a GTIN-14 and a lot number (AI 10), if valid. */
 export function lgtin(gtin14: string, lot: string): string | undefined {
+  const key = `${gtin14}\u0000${lot}`;
+  if (lgtinCache.has(key)) return lgtinCache.get(key);
+  let out: string | undefined;
   try {
     const r = parseCode(`https://id.gs1.org/01/${gtin14}/10/${encodeURIComponent(lot)}`);
-    return r.kind === "lgtin" ? r.canonical : undefined;
+    out = r.kind === "lgtin" ? r.canonical : undefined;
   } catch {
-    return undefined;
+    out = undefined;
   }
+  return remember(lgtinCache, key, out);
 }
 
 /** Kind of a canonical id, as far as the graph walks need it. */

@@ -86,6 +86,27 @@ describe("MasterData: parties, locations, products", () => {
     expect(bad).toMatchObject({ code: "MASTER_BAD_INPUT", field: "location.id" });
   });
 
+  it("lists a location's direct children: by parent, and a site's sub-locations without one", async () => {
+    const { md } = await fresh();
+    const SHED = "https://id.gs1.org/414/0614141008889"; // urn:epc:id:sgln:0614141.00888.0
+    const BAY = "https://id.gs1.org/414/0614141007776/254/bay2";
+    const SHELF = "https://id.gs1.org/414/0614141007776/254/shelf7";
+    expect(md.childLocations(SITE_A)).toEqual([]);
+    await md.putLocation({ id: SITE_A, name: "Plant" });
+    await md.putLocation({ id: "urn:epc:id:sgln:0614141.00888.0", name: "Shed", parent: SITE_A });
+    await md.putLocation({ id: DOCK_A, name: "Dock", parent: SITE_A });
+    await md.putLocation({ id: BAY, name: "Bay 2" }); // no parent: inside its GLN's site
+    await md.putLocation({ id: SHELF, name: "Shelf 7", parent: DOCK_A });
+    expect(md.childLocations(SITE_A)).toEqual([SHED, BAY, DOCK_A].sort());
+    // Any code form; children of a child are not the site's direct children.
+    expect(md.childLocations("urn:epc:id:sgln:0614141.00777.dock1")).toEqual([SHELF]);
+    expect(md.childLocations(SHED)).toEqual([]);
+    expect(md.childLocations("not a location")).toEqual([]);
+    // A later write is seen (the tree is rebuilt per version of the locations).
+    await md.putLocation({ id: SHED, name: "Shed" });
+    expect(md.childLocations(SITE_A)).toEqual([BAY, DOCK_A].sort());
+  });
+
   it("keys products by GTIN and answers for any code naming that GTIN", async () => {
     const { md } = await fresh();
     await md.putProduct({

@@ -86,6 +86,7 @@ export class MasterData implements MasterDataReader {
   private readonly log: (msg: string, fields?: object) => void;
   private state: State | undefined;
   private writes: Promise<unknown> = Promise.resolve();
+  private readonly childrenMemo = new WeakMap<Map<string, LocationRecord>, Map<string, string[]>>();
 
   constructor(opts: MasterDataOptions) {
     this.store = opts.store;
@@ -214,6 +215,32 @@ export class MasterData implements MasterDataReader {
     const party = filter.party === undefined ? undefined : tryCanonical(canonicalPartyId, filter.party);
     if (filter.party !== undefined && party === undefined) return [];
     return byId(this.s.locations).filter((l) => party === undefined || l.party === party);
+  }
+
+  /**
+   * Direct children of a location (canonical ids, sorted): the known locations whose `parent`
+   * it is, and the known sub-locations of a site (GLN + AI (254) extension) that name no
+   * parent — the same hierarchy `partyOfLocation` walks up. The query side recurses for
+   * EPCIS 2.0 §8.2.7.1 WD_bizLocation / WD_readPoint ("the location or any descendant").
+   * Unknown ids have no children.
+   */
+  childLocations(locationId: string): string[] {
+    const locations = this.s.locations;
+    let tree = this.childrenMemo.get(locations);
+    if (tree === undefined) {
+      // Built once per version of the locations map (every write swaps in a new map).
+      tree = new Map();
+      for (const l of byId(locations)) {
+        const up = l.parent ?? siteOf(l.id);
+        if (up === undefined || up === l.id) continue;
+        const list = tree.get(up);
+        if (list) list.push(l.id);
+        else tree.set(up, [l.id]);
+      }
+      this.childrenMemo.set(locations, tree);
+    }
+    const id = locations.has(locationId) ? locationId : tryCanonical(canonicalLocationId, locationId);
+    return id === undefined ? [] : [...(tree.get(id) ?? [])];
   }
 
   // ---- products ---------------------------------------------------------------------------
@@ -354,9 +381,7 @@ export class MasterData implements MasterDataReader {
    */
   partyOfLocation(locationId: string): string | undefined {
     const s = this.s;
-    let id: string | undefined = s.locations.has(locationId)
-      ? locationId
-      : tryCanonical(canonicalLocationId, locationId);
+    let id: string | undefined = s.locations.has(locationId) ? locationId : this.canonicalLocation(locationId);
     const seen = new Set<string>();
     while (id !== undefined && !seen.has(id)) {
       seen.add(id);
@@ -369,6 +394,16 @@ export class MasterData implements MasterDataReader {
       }
     }
     return undefined;
+  }
+  // Location code → canonical id (undefined: not a location code). Pure, so memoised: capture
+  // asks for every event's read point and business location, which repeat across events.
+  private readonly locationIds = new Map<string, string | undefined>();
+  private canonicalLocation(locationId: string): string | undefined {
+    if (this.locationIds.has(locationId)) return this.locationIds.get(locationId);
+    const id = tryCanonical(canonicalLocationId, locationId);
+    if (this.locationIds.size >= 10_000) this.locationIds.clear();
+    this.locationIds.set(locationId, id);
+    return id;
   }
 
   location(locationId: string): { id: string; name: string; party?: string; address?: string } | undefined {
@@ -538,6 +573,12 @@ export class MasterData implements MasterDataReader {
 }
 
 // ---- helpers (pure, on a draft state) -----------------------------------------------------
+
+/** The site of a sub-location (`…/414/<GLN>/254/<ext>` → `…/414/<GLN>`), else undefined. */
+function siteOf(id: string): string | undefined {
+  const site = id.replace(/\/254\/[^/]+$/, "");
+  return site === id ? undefined : site;
+}
 
 function tryCanonical(fn: (v: unknown) => string, v: string): string | undefined {
   try {

@@ -6,6 +6,7 @@ import { canon, kindOf } from "../index/canon.ts";
 import { type Entry, IX, SEP } from "../index/records.ts";
 import type { LoggedEvent } from "../model.ts";
 import { ALL_TIME, type Interval, intersect, inWindow, type QueryContext, Walk } from "./context.ts";
+import { recallNoticeOf } from "./notices.ts";
 import type { ChainAnswer, ChainStep, CheckpointInfo, SensorSummary } from "./types.ts";
 
 /** How deep containment (case → pallet → container → …) and transformations are followed. */
@@ -225,6 +226,8 @@ export function toStep(ctx: QueryContext, le: LoggedEvent, via: string, checkpoi
   }
   const sensors = summariseSensors(ev);
   if (sensors.length > 0) step.sensors = sensors;
+  const notice = recallNoticeOf(le);
+  if (notice !== undefined) step.recallNotice = notice;
   return step;
 }
 

@@ -6,6 +6,7 @@ import { canon } from "../index/canon.ts";
 import { type Entry, IX, padIndex, parseEntry, SEP, TIME_MAX, TIME_MIN } from "../index/records.ts";
 import type { LoggedEvent } from "../model.ts";
 import type { LedgerStore } from "../store/store.ts";
+import { maybeRecallNotice, recallNoticeOf } from "./notices.ts";
 import type { QueryLedger, QueryMasterData } from "./types.ts";
 
 /** A bounded least-recently-used map (Map keeps insertion order; a hit is re-inserted). */
@@ -78,6 +79,7 @@ const CHUNK = 256;
 
 export class QueryContext {
   private readonly events: Lru<number, LoggedEvent>;
+  private readonly noticeCache = new Lru<number, boolean>(10_000);
   private readonly declByIdx = new Map<number, Declaration>();
   private readonly declByTarget = new Map<string, Declaration>();
   private unresolved: Declaration[] = [];
@@ -137,6 +139,32 @@ export class QueryContext {
   /** Runs `fn` over items with bounded parallelism (one await per chunk, not per item). */
   async chunked<T>(items: readonly T[], fn: (x: T) => Promise<void>): Promise<void> {
     for (let s = 0; s < items.length; s += CHUNK) await Promise.all(items.slice(s, s + CHUNK).map(fn));
+  }
+
+  /**
+   * Log indexes among `es` of the core's recall notices (see notices.ts): candidates by their
+   * index entry, confirmed by the decoded event's provenance. The answer never changes for
+   * a log index, so it is cached.
+   */
+  async recallNotices(es: readonly Entry[]): Promise<Set<number>> {
+    const out = new Set<number>();
+    const todo: number[] = [];
+    for (const e of es) {
+      if (!maybeRecallNotice(e)) continue;
+      const known = this.noticeCache.get(e.index);
+      if (known === undefined) todo.push(e.index);
+      else if (known) out.add(e.index);
+    }
+    if (todo.length > 0) {
+      const evs = await this.getEvents(todo);
+      for (const i of todo) {
+        const le = evs.get(i);
+        const notice = le !== undefined && recallNoticeOf(le) !== undefined;
+        this.noticeCache.set(i, notice);
+        if (notice) out.add(i);
+      }
+    }
+    return out;
   }
 
   // ---- error declarations (EPCIS 2.0 §7.4.1.2) ----
@@ -229,6 +257,7 @@ export class Walk {
   private readonly idMemo = new Map<string, Promise<Entry[]>>();
   private readonly classMemo = new Map<string, Promise<Entry[]>>();
   private readonly lotMemo = new Map<string, Promise<string | undefined>>();
+  private readonly placingMemo = new Map<string, Promise<Entry[]>>();
 
   constructor(readonly ctx: QueryContext) {}
 
@@ -254,6 +283,22 @@ export class Walk {
   /** Records that stitch: also without events declared erroneous (their corrections are used instead). */
   async usableIds(id: string): Promise<Entry[]> {
     return (await this.ids(id)).filter((e) => this.usable(e));
+  }
+
+  /**
+   * Records that say where a unit is and in what state: the usable ones minus the core's
+   * recall notices (a notice names the goods but observes nothing about them).
+   */
+  placing(id: string): Promise<Entry[]> {
+    let p = this.placingMemo.get(id);
+    if (p === undefined) {
+      p = this.usableIds(id).then(async (es) => {
+        const notices = await this.ctx.recallNotices(es);
+        return notices.size === 0 ? es : es.filter((e) => !notices.has(e.index));
+      });
+      this.placingMemo.set(id, p);
+    }
+    return p;
   }
 
   async usableClasses(id: string): Promise<Entry[]> {

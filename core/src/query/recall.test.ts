@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { RecallService } from "../recall/recall-service.ts";
 import { QueryEngine } from "./engine.ts";
 import { appendNamed, type Built, buildLedger, C, events, ID, mainOrder, masterData } from "./test-fixtures.ts";
 import type { RecallAnswer } from "./types.ts";
@@ -158,6 +159,111 @@ describe("recall", () => {
       ["urn:epc:class:lgtin:0614141.307346.I1", "urn:epc:class:lgtin:0614141.407346.F1"].map(C).sort(),
     );
     expect(r.transformations).toHaveLength(2);
-    expect(r.holders).toEqual([expect.objectContaining({ location: C(ID.factory), units: 320 })]);
+    // The two intermediate units T2 took as inputs are consumed (EPCIS 2.0 §7.4.4): not held.
+    expect(r.statusTotals.consumed).toBe(2);
+    expect(r.holders).toEqual([expect.objectContaining({ location: C(ID.factory), units: 318 })]);
+  });
+
+  it("units named as inputs of a transformation are consumed: listed where they were used up, held by nobody", async () => {
+    // At the factory, cases CA1 and CA2 (lot M1, arrived on pallet PM) are consumed by EPC
+    // into three tray units X1-X3; the pallet PM, never unpacked, then goes back to the DC.
+    const { b, q } = await setup();
+    const trays = ["X1", "X2", "X3"].map((s) => `urn:epc:id:sgtin:0614141.307346.${s}`);
+    const fac = { id: ID.factory };
+    const more = {
+      ...events(),
+      cutCases: {
+        type: "TransformationEvent" as const,
+        eventTime: "2024-06-05T10:00:00.000+08:00",
+        eventTimeZoneOffset: "+08:00",
+        inputEPCList: [ID.CA1, ID.CA2],
+        outputEPCList: trays,
+        bizStep: "commissioning",
+        disposition: "active",
+        readPoint: fac,
+        bizLocation: fac,
+      },
+      pmBack: {
+        type: "ObjectEvent" as const,
+        eventTime: "2024-06-07T07:00:00.000+08:00",
+        eventTimeZoneOffset: "+08:00",
+        action: "OBSERVE" as const,
+        epcList: [ID.PM],
+        bizStep: "shipping",
+        disposition: "in_transit",
+        readPoint: fac,
+        bizLocation: fac,
+        destinationList: [{ type: "location", id: ID.dc }],
+      },
+    };
+    await appendNamed(b, "pmBack", more);
+    await appendNamed(b, "cutCases", more);
+    const r = await q.recall({ lots: [ID.M1] });
+    const u = unitsOf(r);
+    const [factory, pFactory] = [C(ID.factory), C(ID.partyFactory)];
+    expect(u[C(ID.CA1)]).toEqual(["consumed", factory, pFactory, false]);
+    expect(u[C(ID.CA2)]).toEqual(["consumed", factory, pFactory, false]);
+    for (const t of trays) expect(u[C(t)]).toEqual(["active", factory, pFactory, false]);
+    expect(r.units.find((x) => x.id === C(ID.CA1))?.lastLogIndex).toBe(b.indexOf.get("cutCases"));
+    expect(r.statusTotals).toEqual({ consumed: 2, active: 3, in_progress: 4, retail_sold: 1 });
+    // The factory holds the three trays, not the two cases; the other holders are unchanged.
+    expect(r.holders).toEqual([
+      { location: factory, locationName: "Juice factory", party: pFactory, partyName: "Juice Co", units: 3 },
+      { location: C(ID.store), locationName: "Store 12", party: C(ID.partyStore), partyName: "Retail Co", units: 3 },
+      { location: C(ID.dc), locationName: "Guangzhou DC", party: C(ID.partyDc), partyName: "South DC Ltd", units: 1 },
+    ]);
+    // The pallet's trip back after the cases were used up is not a shipment of affected goods.
+    expect(r.shipments.map((s) => b.nameOf.get(s.eventId))).not.toContain("pmBack");
+    expect(r.transformations.map((x) => x.inputs)).toContainEqual([C(ID.CA1), C(ID.CA2)]);
+  });
+
+  it("quantities of a lot used by a transformation are not units: the lot's cases are not consumed", async () => {
+    // The juice transformation took 200 kg of M1 (inputQuantityList): CA3, a case of M1, is
+    // still in stock at the DC.
+    const { q } = await setup();
+    const r = await q.recall({ lots: [ID.M1] });
+    expect(unitsOf(r)[C(ID.CA3)]?.[0]).toBe("in_progress");
+    expect(r.statusTotals.consumed).toBeUndefined();
+  });
+
+  it("a recall issued on the log does not move the units it names: the scope computed again has the same holders", async () => {
+    const { b, q } = await setup();
+    const master = masterData();
+    const recalls = new RecallService({
+      ledger: b.log,
+      store: b.store,
+      master,
+      computeRecall: (scope) => q.recall(scope),
+      now: () => new Date("2024-06-20T00:00:00.000Z"),
+    });
+    await recalls.open();
+    // The lot, and by identifier the pallet PM (CA1, CA2, CB1 inside), case CA3 and bottle B2.
+    const scope = { lots: [ID.M1], identifiers: [ID.PM, ID.CA3, ID.B2] };
+    const before = await q.recall(scope);
+    expect(before.holders.map((h) => h.location)).not.toContain("unknown");
+    const rec = await recalls.issueRecall({
+      ...scope,
+      reason: "Listeria found in lot M1",
+      recallClass: "I",
+      issuedBy: { id: "officer-1", role: "recall_officer" },
+    });
+    expect(rec.logIndex).toBe(b.log.size() - 1);
+    const after = await q.recall(scope);
+    expect(after.holders).toEqual(before.holders);
+    expect(after.units).toEqual(before.units);
+    expect(after.statusTotals).toEqual(before.statusTotals);
+
+    // The chain still shows the notice, flagged, with no location.
+    const chain = await q.getChain(ID.CA3);
+    const notice = chain.steps.find((s) => s.proof.logIndex === rec.logIndex);
+    expect(notice).toMatchObject({
+      disposition: "recalled",
+      recallNotice: { recallId: rec.id },
+      proof: { kind: "core" },
+    });
+    expect(notice?.bizLocation).toBeUndefined();
+    expect(chain.steps.filter((s) => s.recallNotice !== undefined)).toHaveLength(1);
+    // Only the core's notice is flagged: other steps are observations.
+    expect((await q.getChain(ID.CB2)).steps.some((s) => s.recallNotice !== undefined)).toBe(false);
   });
 });

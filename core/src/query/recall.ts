@@ -24,9 +24,12 @@ const MAX_CONTAINER_DEPTH = 8;
 // CBV 2.0 §7.1 business steps that move goods between parties.
 const SHIPMENT_STEPS = new Set(["shipping", "departing", "receiving", "arriving", "accepting"]);
 const IN_TRANSIT_STEPS = new Set(["shipping", "departing"]);
+export const CONSUMED = "consumed";
 // CBV 2.0 §7.2 dispositions after which nobody in the supply chain holds the unit: reported
 // with their status, not counted for a holder.
-const GONE = new Set(["retail_sold", "destroyed", "dispensed", "disposed", "stolen"]);
+// "consumed" is not a CBV disposition: it is the status of a unit named as an input of a
+// TransformationEvent (EPCIS 2.0 §7.4.4: inputs are consumed to make the outputs).
+const GONE = new Set(["retail_sold", "destroyed", "dispensed", "disposed", "stolen", CONSUMED]);
 
 function later(a: Entry | undefined, b: Entry | undefined): Entry | undefined {
   if (a === undefined) return b;
@@ -47,6 +50,24 @@ function merge(x: Last, y: Last): Last {
   if (any !== undefined) out.any = any;
   if (wd !== undefined) out.withDisposition = wd;
   return out;
+}
+
+/**
+ * The transformation that consumed a unit, from the unit's own records: its latest entry as
+ * an input (EPCIS 2.0 §7.4.4 inputEPCList), unless the same event also output it, or a later
+ * record of the unit itself shows it again (then it still exists somewhere, and a recall must
+ * look for it). Later events of a container it was in do not count: the container went on
+ * without it.
+ */
+function consumption(own: readonly Entry[]): Entry | undefined {
+  let input: Entry | undefined;
+  for (const e of own) if (e.role === "i" && e.link !== "") input = later(input, e);
+  if (input === undefined) return undefined;
+  const c = input;
+  for (const e of own) {
+    if (e.index === c.index ? e.role === "o" : later(c, e) === e) return undefined;
+  }
+  return c;
 }
 
 function lastOf(es: readonly Entry[], iv?: Interval): Last {
@@ -271,7 +292,8 @@ export class RecallWalker {
     let p = this.lastMemo.get(key);
     if (p === undefined) {
       p = (async () => {
-        let last = lastOf(await this.walk.usableIds(id), iv);
+        // Recall notices written by the core are not where the goods are (notices.ts).
+        let last = lastOf(await this.walk.placing(id), iv);
         if (depth >= MAX_CONTAINER_DEPTH) return last;
         const held = await this.walk.containers(id, iv);
         for (const [parent, ivs] of held) {
@@ -308,9 +330,17 @@ export class RecallWalker {
     await this.ctx.chunked(
       unitIds.map((id, i) => [id, i] as const),
       async ([id, i]) => {
-        const last = await this.lastIn(id, all, 0);
+        const consumedBy = consumption(await this.walk.placing(id));
+        // lastIn also notes the intervals in which containers held the unit (for their
+        // shipments): a consumed unit's end at its consumption, whatever the container did next.
+        const held = await this.lastIn(id, consumedBy === undefined ? all : { from: all.from, to: consumedBy.time }, 0);
         noteShipments(id, await this.walk.usableIds(id));
-        const u: RecallUnit = { id, status: last.withDisposition?.disposition || "unknown" };
+        // A consumed unit was last where the transformation used it up; nobody holds it since.
+        const last: Last = consumedBy === undefined ? held : { any: consumedBy };
+        const u: RecallUnit = {
+          id,
+          status: consumedBy !== undefined ? CONSUMED : last.withDisposition?.disposition || "unknown",
+        };
         const lot = this.units.get(id)?.lot ?? (await this.walk.lotOf(id));
         if (lot !== undefined) u.lot = lot;
         const e = last.any;

@@ -76,6 +76,11 @@ export interface ChainStep {
   declaredErroneous?: { reason?: string; correctiveEventIDs: string[]; declarationTime: string };
   /** Present on corrective events: the erroneous event they replace. */
   corrects?: string;
+  /**
+   * Present on the core's own recall notices (recall/recall-service.ts): a statement that
+   * the goods are recalled, not an observation of them — it says nothing about where they are.
+   */
+  recallNotice?: { recallId?: string };
   proof: StepProof;
 }
 
@@ -125,7 +130,11 @@ export interface RecallRequest {
 
 export interface RecallUnit {
   id: string;
-  /** CBV disposition word of the unit's latest event with one (e.g. retail_sold, in_transit), else "unknown". */
+  /**
+   * CBV disposition word of the unit's latest event with one (e.g. retail_sold, in_transit),
+   * "consumed" once a TransformationEvent took it as an input, else "unknown". The core's own
+   * recall notices never set it.
+   */
   status: string;
   location?: string;
   party?: string;
