@@ -1,0 +1,248 @@
+// The capture bench's load process (run by tests/bench/capture.bench.ts as a child process, so
+// building and sending batches does not share the core's event loop):
+//   node --import tsx tests/bench/lib/capture-load.ts <plan.json>
+// It builds every batch before the clock starts — realistic EPCIS events with distinct SGTINs,
+// hashed (CBV 2.0 §8.9), sealed and Ed25519-signed as a gateway does, then protobuf-encoded —
+// and streams them over CaptureService.CaptureStream, one stream per gateway, each with a
+// small window of batches in flight. It prints one JSON line with what the acks said.
+import { createPrivateKey } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { credentials, Metadata, makeGenericClientConstructor } from "@grpc/grpc-js";
+import {
+  type AlgorithmName,
+  batchHash,
+  type EpcisEvent,
+  eventHashBytes,
+  eventToProto,
+  sealBatch,
+  ZERO_HASH,
+} from "@suyuan/proto";
+import { type BatchAck, SignedBatch } from "@suyuan/proto/gen/suyuan/v1/batch.ts";
+import { CaptureServiceService } from "@suyuan/proto/gen/suyuan/v1/capture.ts";
+import { headerToProto } from "../../../core/src/capture/proto-header.ts";
+
+export interface LoadPlanGateway {
+  gatewayId: string;
+  token: string;
+  keyId: string;
+  /** PKCS#8 PEM of the gateway's Ed25519 key. */
+  privateKeyPem: string;
+  /** GS1 Company Prefix of the gateway's party (its products and SSCCs). */
+  companyPrefix: string;
+  /** SGLN site (bizLocation) and its read points (EPC URIs) registered to the gateway's party. */
+  site: string;
+  readPoints: string[];
+}
+
+export interface LoadPlan {
+  address: string;
+  gateways: LoadPlanGateway[];
+  batchesPerGateway: number;
+  batchSize: number;
+  /** Batches a stream may have sent and not yet seen acked. */
+  window: number;
+}
+
+export interface LoadResult {
+  batches: number;
+  events: number;
+  accepted: number;
+  duplicates: number;
+  rejected: number;
+  batchesNotAccepted: number;
+  firstProblem?: string;
+  wallMs: number;
+  ackP50Ms: number;
+  ackP99Ms: number;
+  buildMs: number;
+}
+
+const MDA = "urn:epcglobal:cbv:mda";
+
+/**
+ * One gateway's event stream at a packing line: each case is 6 units commissioned with their
+ * lot (ObjectEvent ADD, ILMD cbvmda:lotNumber, CBV 2.0 §8.2), packed into a case SSCC
+ * (AggregationEvent ADD) and the case observed at put-away (ObjectEvent OBSERVE storing).
+ */
+function* gatewayEvents(g: LoadPlanGateway, gwIndex: number): Generator<EpcisEvent> {
+  const cp = g.companyPrefix;
+  // TDS 2.1 §6.3.1: company prefix + item reference (with its indicator digit) = 13 digits.
+  const item = `1${String(gwIndex).padStart(12 - cp.length, "0")}`;
+  const t0 = Date.UTC(2026, 10, 26, 0, 0, 0);
+  let serial = 1_000_000;
+  for (let caseNo = 0; ; caseNo++) {
+    const t = t0 + caseNo * 3000;
+    const time = (ms: number) => new Date(ms).toISOString().replace("Z", "+00:00");
+    const lot = `L${gwIndex}-${Math.floor(caseNo / 500)}`;
+    const units: string[] = [];
+    for (let u = 0; u < 6; u++) units.push(`urn:epc:id:sgtin:${cp}.${item}.${serial++}`);
+    const rp = g.readPoints[caseNo % g.readPoints.length]!;
+    const caseId = `urn:epc:id:sscc:${cp}.${String(caseNo).padStart(17 - cp.length, "0")}`;
+    yield {
+      type: "ObjectEvent",
+      eventTime: time(t),
+      eventTimeZoneOffset: "+08:00",
+      action: "ADD",
+      epcList: units,
+      bizStep: "commissioning",
+      disposition: "active",
+      readPoint: { id: rp },
+      bizLocation: { id: g.site },
+      ilmd: [{ ns: MDA, prefix: "cbvmda", name: "lotNumber", value: lot }],
+    };
+    yield {
+      type: "AggregationEvent",
+      eventTime: time(t + 1000),
+      eventTimeZoneOffset: "+08:00",
+      action: "ADD",
+      parentID: caseId,
+      childEPCs: units,
+      bizStep: "packing",
+      disposition: "in_progress",
+      readPoint: { id: rp },
+      bizLocation: { id: g.site },
+    };
+    yield {
+      type: "ObjectEvent",
+      eventTime: time(t + 2000),
+      eventTimeZoneOffset: "+08:00",
+      action: "OBSERVE",
+      epcList: [caseId],
+      bizStep: "storing",
+      disposition: "in_progress",
+      readPoint: { id: g.readPoints[(caseNo + 1) % g.readPoints.length]! },
+      bizLocation: { id: g.site },
+    };
+  }
+}
+
+/** Every batch of one gateway, sealed and encoded, in sequence order. */
+function buildBatches(g: LoadPlanGateway, gwIndex: number, count: number, size: number): Buffer[] {
+  const key = { keyId: g.keyId, algorithm: "ed25519" as AlgorithmName, privateKey: createPrivateKey(g.privateKeyPem) };
+  const source = gatewayEvents(g, gwIndex);
+  const out: Buffer[] = [];
+  let seq = 0n;
+  let prev: Uint8Array = ZERO_HASH;
+  for (let b = 0; b < count; b++) {
+    const events: EpcisEvent[] = [];
+    for (let i = 0; i < size; i++) events.push(source.next().value as EpcisEvent);
+    const digests = events.map((e) => eventHashBytes(e));
+    const sealed = sealBatch(
+      {
+        gatewayId: g.gatewayId,
+        keyId: g.keyId,
+        algorithm: "ed25519",
+        firstSeq: seq,
+        prevBatchHash: prev,
+        createdAt: new Date(Date.UTC(2026, 10, 26) + b * 1000).toISOString(),
+      },
+      digests,
+      key,
+    );
+    seq += BigInt(size);
+    prev = batchHash(sealed.header);
+    const msg: SignedBatch = {
+      header: headerToProto(sealed.header),
+      signature: Buffer.from(sealed.signature),
+      events: events.map(eventToProto),
+      eventHashes: digests.map((d) => Buffer.from(d)),
+    };
+    out.push(Buffer.from(SignedBatch.encode(msg).finish()));
+  }
+  return out;
+}
+
+// The stream with pre-encoded requests: the client sends the bytes as they are.
+const RawCapture = makeGenericClientConstructor(
+  { captureStream: { ...CaptureServiceService.captureStream, requestSerialize: (b: Buffer) => b } },
+  "suyuan.v1.CaptureService",
+);
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+async function main(): Promise<void> {
+  const plan = JSON.parse(readFileSync(process.argv[2]!, "utf8")) as LoadPlan;
+  const b0 = performance.now();
+  const perGateway = plan.gateways.map((g, i) => buildBatches(g, i, plan.batchesPerGateway, plan.batchSize));
+  const buildMs = performance.now() - b0;
+
+  const client = new RawCapture(plan.address, credentials.createInsecure(), {
+    "grpc.max_send_message_length": 64 * 1024 * 1024,
+    "grpc.max_receive_message_length": 64 * 1024 * 1024,
+  }) as unknown as {
+    captureStream(md: Metadata): import("@grpc/grpc-js").ClientDuplexStream<Buffer, BatchAck>;
+    close(): void;
+  };
+  const latencies: number[] = [];
+  const result = {
+    accepted: 0,
+    duplicates: 0,
+    rejected: 0,
+    batchesNotAccepted: 0,
+    firstProblem: undefined as string | undefined,
+  };
+
+  const t0 = performance.now();
+  await Promise.all(
+    plan.gateways.map(
+      (g, gi) =>
+        new Promise<void>((resolve, reject) => {
+          const md = new Metadata();
+          md.set("authorization", `Bearer ${g.token}`);
+          const call = client.captureStream(md);
+          const batches = perGateway[gi]!;
+          const sentAt: number[] = [];
+          let sent = 0;
+          let acked = 0;
+          const pump = () => {
+            while (sent < batches.length && sent - acked < plan.window) {
+              sentAt.push(performance.now());
+              call.write(batches[sent]!);
+              sent++;
+            }
+            if (sent === batches.length && acked === sent) call.end();
+          };
+          call.on("data", (ack: BatchAck) => {
+            latencies.push(performance.now() - sentAt[acked]!);
+            acked++;
+            if (ack.status?.$case !== "accepted") {
+              result.batchesNotAccepted++;
+              result.firstProblem ??= JSON.stringify(ack.status, (_k, v) => (typeof v === "bigint" ? String(v) : v));
+            }
+            for (const o of ack.events) {
+              if (o.outcome?.$case === "accepted") result.accepted++;
+              else if (o.outcome?.$case === "duplicate") result.duplicates++;
+              else {
+                result.rejected++;
+                if (o.outcome?.$case === "rejected")
+                  result.firstProblem ??= `${o.outcome.value.code}: ${o.outcome.value.message}`;
+              }
+            }
+            pump();
+          });
+          call.on("error", reject);
+          call.on("end", () => resolve());
+          pump();
+        }),
+    ),
+  );
+  const wallMs = performance.now() - t0;
+  client.close();
+  latencies.sort((a, b) => a - b);
+  const out: LoadResult = {
+    batches: latencies.length,
+    events: plan.gateways.length * plan.batchesPerGateway * plan.batchSize,
+    ...result,
+    wallMs,
+    ackP50Ms: percentile(latencies, 50),
+    ackP99Ms: percentile(latencies, 99),
+    buildMs,
+  };
+  if (out.firstProblem === undefined) delete out.firstProblem;
+  process.stdout.write(`${JSON.stringify(out)}\n`);
+}
+
+await main();

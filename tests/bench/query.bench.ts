@@ -1,0 +1,105 @@
+// npm run bench -- query (issue 3 §8): chains and recalls over a generated ledger of ≥ 1M
+// events (lib/supply-chain.ts: harvest lots → concentrate → bottled juice lots → cases →
+// pallets → DC → stores → retail sales) in a LevelDB store.
+//
+// The ledger is cached in the OS temp folder under a version key: the first run generates it
+// (ledger_generate_s), later runs reuse it. Chains: QueryEngine.getChain for 500 random sold
+// bottles on a freshly opened store and engine (empty event cache: "first time"), then the
+// same 500 again (warm). Recall: the forward closure of raw lot R0 through both
+// transformation levels.
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseCode, parseSignerKey } from "@suyuan/proto";
+import { indexRecords } from "../../core/src/index/records.ts";
+import { VerifiableLog } from "../../core/src/log/verifiable-log.ts";
+import type { GatewayEnrolment, MasterDataReader } from "../../core/src/model.ts";
+import { QueryEngine } from "../../core/src/query/engine.ts";
+import { LevelStore } from "../../core/src/store/level/level-store.ts";
+import { rng } from "./lib/rng.ts";
+import { ensureLedger, isSold, JUICE_LOTS, rawLot, UNITS_PER_LOT, unit } from "./lib/supply-chain.ts";
+import { report } from "./report.ts";
+
+const BENCH = "query";
+/** Bump when the generated chain changes: the cache is keyed by it. */
+const VERSION = "v1";
+const CHAINS = 500;
+
+/** Master data the answers name places with; the bench needs no more. */
+class BenchMaster implements MasterDataReader {
+  partyOfLocation(): string | undefined {
+    return "https://id.gs1.org/417/0614141000005";
+  }
+  location(id: string) {
+    return { id, name: id, party: "https://id.gs1.org/417/0614141000005" };
+  }
+  party(id: string) {
+    return { id, name: "Bench Juice Co." };
+  }
+  product() {
+    return undefined;
+  }
+  gateway(): GatewayEnrolment | undefined {
+    return undefined;
+  }
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
+}
+
+export async function run(): Promise<void> {
+  const dir = join(tmpdir(), "suyuan-bench-query");
+  const { info, fresh } = await ensureLedger(dir, VERSION);
+  if (fresh) report(BENCH, "ledger_generate_s", info.generateS, "s");
+
+  const store = new LevelStore(join(dir, `ledger-${VERSION}`));
+  await store.open();
+  const ledger = await VerifiableLog.open({
+    store,
+    signer: parseSignerKey(info.signerKey),
+    verifierKey: info.verifierKey,
+    origin: info.origin,
+    indexRecords,
+  });
+  try {
+    report(BENCH, "ledger_events", ledger.size(), "events");
+    const query = new QueryEngine({ store, ledger, master: new BenchMaster() });
+
+    const random = rng(42);
+    const picks: string[] = [];
+    while (picks.length < CHAINS) {
+      const k = Math.floor(random() * JUICE_LOTS);
+      const n = Math.floor(random() * UNITS_PER_LOT);
+      if (isSold(n)) picks.push(unit(k, n));
+    }
+    const times = async (): Promise<{ ms: number[]; steps: number }> => {
+      const ms: number[] = [];
+      let steps = 0;
+      for (const code of picks) {
+        const t0 = performance.now();
+        const chain = await query.getChain(code);
+        ms.push(performance.now() - t0);
+        steps += chain.steps.length;
+      }
+      return { ms: ms.sort((a, b) => a - b), steps };
+    };
+    const cold = await times();
+    report(BENCH, "chain_p50_ms", percentile(cold.ms, 50), "ms");
+    report(BENCH, "chain_p99_ms", percentile(cold.ms, 99), "ms");
+    report(BENCH, "chain_steps_avg", cold.steps / picks.length, "steps");
+    const warm = await times();
+    report(BENCH, "chain_warm_p50_ms", percentile(warm.ms, 50), "ms");
+    report(BENCH, "chain_warm_p99_ms", percentile(warm.ms, 99), "ms");
+
+    const lot = parseCode(rawLot(0)).canonical;
+    const t0 = performance.now();
+    const answer = await query.recall({ lots: [lot] });
+    report(BENCH, "recall_ms", performance.now() - t0, "ms");
+    report(BENCH, "recall_units", answer.units.length, "units");
+    report(BENCH, "recall_lots", answer.lots.length + answer.lotsDerived.length, "lots");
+    report(BENCH, "recall_transformations", answer.transformations.length, "transformations");
+  } finally {
+    await ledger.close();
+    await store.close();
+  }
+}
