@@ -127,23 +127,42 @@ export const TIME_MIN = "";
 export const TIME_MAX = "\uffff";
 
 export function parseEntry(key: string, value: string): Entry {
-  const k = key.split(SEP);
-  const v = value.split(SEP);
+  // Same answer as splitting both on ␟ (id = all but the last two key parts, missing value
+  // parts empty), without the intermediate arrays: a recall parses hundreds of thousands.
+  const b = key.lastIndexOf(SEP);
+  const a = b <= 0 ? -1 : key.lastIndexOf(SEP, b - 1);
+  const id = a < 0 ? "" : key.slice(0, a);
+  return parseEntryParts(id, b < 0 ? "" : key.slice(a + 1, b), Number(key.slice(b + 1)), value);
+}
+
+/** An entry whose key parts are already known (a merged scan knows the id it reads). */
+export function parseEntryParts(id: string, time: string, index: number, value: string): Entry {
+  const f: string[] = ["", "", "", "", "", "", "", "", "", "", ""];
+  let from = 0;
+  for (let n = 0; n < 11; n++) {
+    const to = value.indexOf(SEP, from);
+    if (to < 0) {
+      f[n] = value.slice(from);
+      break;
+    }
+    f[n] = value.slice(from, to);
+    from = to + 1;
+  }
   return {
-    id: k.slice(0, -2).join(SEP),
-    time: k[k.length - 2] ?? "",
-    index: Number(k[k.length - 1]),
-    role: (v[0] ?? "e") as Role,
-    type: v[1] ?? "",
-    action: v[2] ?? "",
-    bizStep: v[3] ?? "",
-    disposition: v[4] ?? "",
-    bizLocation: v[5] ?? "",
-    readPoint: v[6] ?? "",
-    destLocation: v[7] ?? "",
-    destParty: v[8] ?? "",
-    link: v[9] ?? "",
-    declaration: (v[10] ?? "").includes("E"),
+    id,
+    time,
+    index,
+    role: f[0] as Role,
+    type: f[1]!,
+    action: f[2]!,
+    bizStep: f[3]!,
+    disposition: f[4]!,
+    bizLocation: f[5]!,
+    readPoint: f[6]!,
+    destLocation: f[7]!,
+    destParty: f[8]!,
+    link: f[9]!,
+    declaration: f[10]!.includes("E"),
   };
 }
 

@@ -111,7 +111,7 @@ export class ChainBuilder {
     for (const [xfKey, time] of outs) {
       if (this.xfSeen.has(xfKey)) continue;
       this.xfSeen.add(xfKey);
-      const inputs = await this.ctx.scanAll(IX.xfIn, xfKey + SEP);
+      const inputs = await this.ctx.xfRecords(IX.xfIn, xfKey);
       const seen = new Set<string>();
       for (const h of inputs) {
         const sep = h.value.indexOf(SEP);

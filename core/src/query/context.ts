@@ -3,9 +3,9 @@
 // `Walk` (memo of scans) per query, so a query sees each identifier's records once.
 import { SuyuanError } from "@suyuan/proto";
 import { canon } from "../index/canon.ts";
-import { type Entry, IX, padIndex, parseEntry, SEP, TIME_MAX, TIME_MIN } from "../index/records.ts";
+import { type Entry, IX, padIndex, parseEntry, parseEntryParts, SEP, TIME_MAX, TIME_MIN } from "../index/records.ts";
 import type { LoggedEvent } from "../model.ts";
-import type { LedgerStore } from "../store/store.ts";
+import { compareKeys, type LedgerStore } from "../store/store.ts";
 import { maybeRecallNotice, recallNoticeOf } from "./notices.ts";
 import type { QueryLedger, QueryMasterData } from "./types.ts";
 
@@ -76,6 +76,18 @@ export function canonical(code: unknown, field: string): string {
 }
 
 const CHUNK = 256;
+const SHARED_CACHE = 4096;
+/**
+ * A merged scan reads at most this many records of identifiers nobody asked for in a row
+ * before it stops and opens a new range at the next wanted identifier: opening a store
+ * range costs about as much as stepping over this many records.
+ */
+export const MERGE_GAP = 16;
+/** First and largest row limit of one merged range. */
+const MERGE_FIRST = 32;
+const MERGE_MAX = 1024;
+/** Slices of one merged read that run at once. */
+const MERGE_PARALLEL = 4;
 
 export class QueryContext {
   private readonly events: Lru<number, LoggedEvent>;
@@ -85,6 +97,13 @@ export class QueryContext {
   private unresolved: Declaration[] = [];
   private lastErrKey: string | undefined;
   private seenSize = -1;
+  /**
+   * Lot / class records and transformation scans, shared by the queries of one log size:
+   * thousands of chains of one juice lot walk the same lot → concentrate → raw-fruit
+   * records. An append can add records to any of them, so the cache holds only while the
+   * size `refresh` saw is unchanged (each entry is tagged with that size).
+   */
+  private readonly shared = new Lru<string, { size: number; value: Promise<unknown> }>(SHARED_CACHE);
   private refreshing: Promise<void> | undefined;
 
   constructor(
@@ -124,10 +143,149 @@ export class QueryContext {
     return out;
   }
 
+  /**
+   * `fn()` memoised across queries while the log size seen by `refresh` stays the same.
+   * Before the first refresh nothing is cached.
+   */
+  sharedMemo<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const size = this.seenSize;
+    if (size < 0) return fn();
+    const hit = this.shared.get(key);
+    if (hit !== undefined && hit.size === size) return hit.value as Promise<T>;
+    const value = fn();
+    this.shared.set(key, { size, value });
+    // A failed read is not remembered.
+    value.catch(() => {
+      if (this.shared.get(key)?.value === value) this.shared.set(key, { size: -2, value });
+    });
+    return value;
+  }
+
+  /** Class-level records (lots, GTINs) of one class, shared across queries (sharedMemo). */
+  classEntries(id: string): Promise<Entry[]> {
+    return this.sharedMemo(`class${SEP}${id}`, () => this.entries("class", id));
+  }
+
+  /** A transformation's `xf-in` or `xf-out` records, shared across queries (sharedMemo). */
+  xfRecords(index: "xf-in" | "xf-out", xfKey: string): Promise<Array<{ key: string; value: string }>> {
+    return this.sharedMemo(`${index}${SEP}${xfKey}`, () => this.scanAll(index, xfKey + SEP));
+  }
+
   /** `id` or `class` records of one identifier, in time order. */
   async entries(index: "id" | "class", id: string): Promise<Entry[]> {
     const hits = await this.scanAll(index, id + SEP);
     return hits.map((h) => parseEntry(h.key, h.value));
+  }
+
+  /**
+   * `id` or `class` records of many identifiers at once, each list exactly what `entries`
+   * gives for it. Instead of one prefix scan per identifier (a recall of 140k units would
+   * open 140k store ranges, and opening a range costs far more than stepping over a record),
+   * the wanted prefixes `id ␟` are sorted in key order and read by merged range scans: one
+   * range runs from the first wanted prefix to the last and is filtered in memory; when it
+   * meets more than MERGE_GAP records of other identifiers in a row it is closed and a new
+   * one opened at the next wanted prefix. Dense sets (the units of a lot, the cases of a
+   * pallet, which sit together in key order) cost a few ranges; sparse ones fall back to
+   * about one range per identifier, which is what per-identifier scans cost.
+   */
+  async entriesMany(index: "id" | "class", ids: Iterable<string>): Promise<Map<string, Entry[]>> {
+    const out = new Map<string, Entry[]>();
+    const wanted: string[] = [];
+    const lone: string[] = [];
+    for (const id of ids) {
+      if (out.has(id)) continue;
+      out.set(id, []);
+      // An identifier containing ␟ could nest inside another's prefix range: merging
+      // assumes disjoint ranges, so such (odd) identifiers are scanned on their own.
+      if (id.includes(SEP)) lone.push(id);
+      else wanted.push(`${id}${SEP}`);
+    }
+    await Promise.all(lone.map(async (id) => out.set(id, await this.entries(index, id))));
+    if (wanted.length === 1) {
+      const id = wanted[0]!.slice(0, -1);
+      out.set(id, await this.entries(index, id));
+      return out;
+    }
+    // Key order is code point order (compareKeys); with ␟ in none of them the prefix ranges
+    // are disjoint and in this order.
+    wanted.sort(compareKeys);
+    // A few slices of the key range are read at once, so the store fetches one while the
+    // records of another are parsed.
+    const parts = Math.max(1, Math.min(MERGE_PARALLEL, Math.floor(wanted.length / 256)));
+    const size = Math.ceil(wanted.length / parts);
+    const slices: string[][] = [];
+    for (let s = 0; s < wanted.length; s += size) slices.push(wanted.slice(s, s + size));
+    await Promise.all(slices.map((w) => this.mergedScan(index, w, out)));
+    return out;
+  }
+
+  /**
+   * Merged scans over sorted, disjoint prefixes `id ␟` (see entriesMany); fills `out`.
+   * Each range is read with a limit, so a range closed early (a gap) never makes the store
+   * fetch rows nobody reads: it starts small and doubles while the rows keep being wanted.
+   * A range cut by its limit continues at its last key (skipping the records of that key
+   * already read: a key's records keep their order).
+   */
+  private async mergedScan(index: string, wanted: readonly string[], out: Map<string, Entry[]>): Promise<void> {
+    const ids = wanted.map((w) => w.slice(0, -1));
+    const lists = ids.map((id) => out.get(id)!);
+    const end = `${ids[ids.length - 1]!}\u0020`; // past every key of the last prefix
+    let p = 0;
+    let start = wanted[0]!;
+    let skip = 0;
+    let limit = MERGE_FIRST;
+    let foreign = 0;
+    while (p < wanted.length) {
+      let got = 0;
+      let lastKey = "";
+      let lastDup = 0;
+      let gap = false;
+      for await (const h of this.store.scan(index, { gte: start, lt: end, limit })) {
+        got++;
+        const key = h.key;
+        if (key === lastKey) lastDup++;
+        else {
+          lastKey = key;
+          lastDup = 1;
+        }
+        if (skip > 0 && key === start) {
+          skip--;
+          continue;
+        }
+        while (p < wanted.length && !key.startsWith(wanted[p]!) && compareKeys(wanted[p]!, key) < 0) p++;
+        if (p >= wanted.length) break;
+        const prefix = wanted[p]!;
+        if (key.startsWith(prefix)) {
+          foreign = 0;
+          const value = typeof h.value === "string" ? h.value : Buffer.from(h.value).toString();
+          // Same as parseEntry: the id is all but the last two ␟ parts (the wanted id, unless
+          // the time part itself holds a ␟).
+          const b = key.lastIndexOf(SEP);
+          const a = key.lastIndexOf(SEP, b - 1);
+          lists[p]!.push(
+            a === prefix.length - 1
+              ? parseEntryParts(ids[p]!, key.slice(a + 1, b), Number(key.slice(b + 1)), value)
+              : parseEntry(key, value),
+          );
+        } else if (++foreign > MERGE_GAP) {
+          gap = true;
+          break;
+        }
+      }
+      if (p >= wanted.length) return;
+      if (gap) {
+        start = wanted[p]!;
+        skip = 0;
+        limit = MERGE_FIRST;
+        foreign = 0;
+      } else if (got < limit) {
+        return; // the range ran out: every wanted prefix left has no records
+      } else {
+        start = lastKey;
+        skip = lastDup;
+        limit = Math.min(limit * 2, MERGE_MAX);
+      }
+    }
   }
 
   /** Values of exactly `key`, as strings. */
@@ -232,6 +390,11 @@ export class QueryContext {
     return this.declByTarget.size > 0;
   }
 
+  /** Whether any logged event is known to be declared erroneous (by log index). */
+  get hasDeclaredIndexes(): boolean {
+    return this.declByIdx.size > 0;
+  }
+
   /**
    * Log indexes of events named by eventID or CBV 2.0 hash ID. Error declarations (which
    * repeat the declared event's eventID) only when asked: stitching never wants them.
@@ -252,6 +415,10 @@ export class QueryContext {
   }
 }
 
+function withoutDeclarations(es: Entry[]): Entry[] {
+  return es.some((e) => e.declaration) ? es.filter((e) => !e.declaration) : es;
+}
+
 /** Per-query memo of scans. */
 export class Walk {
   private readonly idMemo = new Map<string, Promise<Entry[]>>();
@@ -265,16 +432,32 @@ export class Walk {
   ids(id: string): Promise<Entry[]> {
     let p = this.idMemo.get(id);
     if (p === undefined) {
-      p = this.ctx.entries("id", id).then((es) => es.filter((e) => !e.declaration));
+      p = this.ctx.entries("id", id).then(withoutDeclarations);
       this.idMemo.set(id, p);
     }
     return p;
   }
 
+  /**
+   * Reads the `id` records of many identifiers in merged scans (QueryContext.entriesMany)
+   * and memoises them, so a walk that visits a whole frontier (a lot's units, their cases)
+   * pays a few store ranges instead of one per identifier.
+   */
+  async prefetchIds(ids: Iterable<string>): Promise<void> {
+    const todo: string[] = [];
+    for (const id of ids) if (!this.idMemo.has(id)) todo.push(id);
+    if (todo.length < 2) return;
+    const all = await this.ctx.entriesMany("id", todo);
+    for (const [id, es] of all) {
+      // A concurrent ids(id) may have memoised its own (equal) answer meanwhile.
+      if (!this.idMemo.has(id)) this.idMemo.set(id, Promise.resolve(withoutDeclarations(es)));
+    }
+  }
+
   classes(id: string): Promise<Entry[]> {
     let p = this.classMemo.get(id);
     if (p === undefined) {
-      p = this.ctx.entries("class", id).then((es) => es.filter((e) => !e.declaration));
+      p = this.ctx.classEntries(id).then(withoutDeclarations);
       this.classMemo.set(id, p);
     }
     return p;
@@ -282,7 +465,10 @@ export class Walk {
 
   /** Records that stitch: also without events declared erroneous (their corrections are used instead). */
   async usableIds(id: string): Promise<Entry[]> {
-    return (await this.ids(id)).filter((e) => this.usable(e));
+    const es = await this.ids(id);
+    // Most ledgers declare few events erroneous: without any, every record is usable (and
+    // the memoised list is handed out as is; callers never mutate it).
+    return this.ctx.hasDeclaredIndexes ? es.filter((e) => this.usable(e)) : es;
   }
 
   /**
@@ -293,6 +479,7 @@ export class Walk {
     let p = this.placingMemo.get(id);
     if (p === undefined) {
       p = this.usableIds(id).then(async (es) => {
+        if (!es.some(maybeRecallNotice)) return es;
         const notices = await this.ctx.recallNotices(es);
         return notices.size === 0 ? es : es.filter((e) => !notices.has(e.index));
       });
@@ -302,7 +489,8 @@ export class Walk {
   }
 
   async usableClasses(id: string): Promise<Entry[]> {
-    return (await this.classes(id)).filter((e) => this.usable(e));
+    const es = await this.classes(id);
+    return this.ctx.hasDeclaredIndexes ? es.filter((e) => this.usable(e)) : es;
   }
 
   lotOf(id: string): Promise<string | undefined> {

@@ -137,11 +137,14 @@ export class RecallWalker {
     while (this.lotQ.length + this.unitQ.length + this.xfQ.length + this.containerQ.length > 0) {
       const lotQ = this.lotQ.splice(0);
       await this.ctx.chunked(lotQ, (l) => this.expandLot(l));
+      // A frontier of units or containers is read in merged scans, not one scan each.
       const unitQ = this.unitQ.splice(0);
+      await this.walk.prefetchIds(unitQ);
       await this.ctx.chunked(unitQ, (u) => this.expandUnit(u));
       const xfQ = this.xfQ.splice(0);
       await this.ctx.chunked(xfQ, (x) => this.expandXf(x));
       const cQ = this.containerQ.splice(0);
+      await this.walk.prefetchIds(cQ);
       await this.ctx.chunked(cQ, (c) => this.expandContainer(c));
     }
     return this.answer(checkpoint);
@@ -254,10 +257,7 @@ export class RecallWalker {
 
   private async expandXf(key: string): Promise<void> {
     const x = this.xfs.get(key)!;
-    const [ins, outs] = await Promise.all([
-      this.ctx.scanAll(IX.xfIn, key + SEP),
-      this.ctx.scanAll(IX.xfOut, key + SEP),
-    ]);
+    const [ins, outs] = await Promise.all([this.ctx.xfRecords(IX.xfIn, key), this.ctx.xfRecords(IX.xfOut, key)]);
     const idxs = new Set<number>();
     const inputs = new Set<string>();
     const outputs = new Set<string>();
@@ -288,8 +288,10 @@ export class RecallWalker {
 
   /** Latest entry of `id` and of its containers while they held it, within `iv`. */
   private lastIn(id: string, iv: Interval, depth: number): Promise<Last> {
-    const key = `${id}${SEP}${iv.from}${SEP}${iv.to}`;
-    let p = this.lastMemo.get(key);
+    // Units are asked once each (depth 0); containers once per unit they held, so only
+    // they are memoised.
+    const key = depth === 0 ? "" : `${id}${SEP}${iv.from}${SEP}${iv.to}`;
+    let p = depth === 0 ? undefined : this.lastMemo.get(key);
     if (p === undefined) {
       p = (async () => {
         // Recall notices written by the core are not where the goods are (notices.ts).
@@ -306,7 +308,7 @@ export class RecallWalker {
         }
         return last;
       })();
-      this.lastMemo.set(key, p);
+      if (depth > 0) this.lastMemo.set(key, p);
     }
     return p;
   }

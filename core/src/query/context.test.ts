@@ -1,0 +1,85 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { type Entry, SEP } from "../index/records.ts";
+import { MemoryStore } from "../store/memory/memory-store.ts";
+import type { IndexRecord } from "../store/store.ts";
+import { MERGE_GAP, QueryContext } from "./context.ts";
+import { QueryEngine } from "./engine.ts";
+import { appendNamed, type Built, buildLedger, C, ID, mainOrder, masterData } from "./test-fixtures.ts";
+import type { QueryLedger } from "./types.ts";
+
+let open: Built[] = [];
+afterEach(async () => {
+  for (const b of open) await b.log.close();
+  open = [];
+});
+
+const value = (n: number) => ["e", "O", "OBSERVE", "", "", `urn:loc:${n}`, "", "", "", "", ""].join(SEP);
+const key = (id: string, t: number, i: number) =>
+  `${id}${SEP}2026-01-01T00:00:${String(t % 60).padStart(2, "0")}.000Z${SEP}${String(i).padStart(12, "0")}`;
+
+describe("QueryContext.entriesMany", () => {
+  it("gives every identifier exactly what its own prefix scan gives, across gaps, long runs and odd keys", async () => {
+    const store = new MemoryStore();
+    await store.open();
+    const recs: IndexRecord[] = [];
+    let i = 0;
+    const put = (id: string, n: number, sameKey = false) => {
+      for (let k = 0; k < n; k++) {
+        i++;
+        recs.push({ index: "id", key: sameKey ? key(id, 0, 1) : key(id, k, i), value: value(i) });
+      }
+    };
+    const wanted: string[] = [];
+    for (let n = 0; n < 120; n++) {
+      const id = `https://id.gs1.org/01/00000000000017/21/${String(n).padStart(4, "0")}`;
+      put(id, n % 4); // 0 to 3 records; some wanted ids have none
+      if (n % 3 !== 2) wanted.push(id);
+      // Identifiers nobody asks for between the wanted ones: short runs are stepped over,
+      // runs longer than MERGE_GAP close the range and open a new one.
+      put(`${id}-x`, n % 10 === 0 ? MERGE_GAP * 3 : 1);
+    }
+    // More records under one key than the first range limit (bags keep their order; a range
+    // cut inside them must neither repeat nor lose any).
+    const dup = "https://id.gs1.org/01/00000000000017/21/0004";
+    put(dup, 100, true);
+    // An identifier holding ␟ (scanned on its own) and a key whose time part holds ␟.
+    const odd = `urn:odd${SEP}id`;
+    put(odd, 2);
+    put("urn:odd", 1);
+    i++;
+    recs.push({ index: "id", key: `urn:odd${SEP}bad${SEP}time${SEP}000000000999`, value: value(i) });
+    wanted.push(odd, "urn:odd", "urn:none", wanted[0]!); // and a repeat
+    await store.append({ entries: [], indexes: recs });
+
+    const ctx = new QueryContext(store, {} as QueryLedger, masterData(), 100);
+    const got = await ctx.entriesMany("id", wanted);
+    const expected = new Map<string, Entry[]>();
+    for (const id of wanted) expected.set(id, await ctx.entries("id", id));
+    expect([...got.keys()].sort()).toEqual([...expected.keys()].sort());
+    for (const [id, es] of expected) expect(got.get(id), id).toEqual(es);
+    // The checks above must see something: the repeated key's 100 records, the odd time, and
+    // (as a prefix scan does) the records of the identifier that extends "urn:odd␟".
+    expect(got.get(dup)).toHaveLength(100);
+    expect(new Set(got.get(dup)?.map((e) => e.bizLocation)).size).toBe(100);
+    expect(got.get("urn:odd")?.map((e) => e.id)).toEqual(["urn:odd", `urn:odd${SEP}bad`, odd, odd]);
+    expect(got.get(wanted[0]!)).toHaveLength(0);
+    expect(got.get(wanted[1]!)).toHaveLength(1);
+    await store.close();
+  });
+});
+
+describe("records shared across queries", () => {
+  it("are read again after an append: a lot event logged between two chains joins the second", async () => {
+    const b = await buildLedger(mainOrder().filter((n) => n !== "inspectJ1"));
+    open.push(b);
+    const q = new QueryEngine({ store: b.store, ledger: b.log, master: masterData() });
+    const names = async () =>
+      (await q.getChain(ID.B1)).steps.map((s) => [b.nameAt.get(s.proof.logIndex), s.via] as const);
+    const before = await names();
+    expect(before.map(([n]) => n)).not.toContain("inspectJ1");
+    await appendNamed(b, "inspectJ1");
+    const after = await names();
+    expect(after).toContainEqual(["inspectJ1", `lot:${C(ID.J1)}`]);
+    expect(after).toHaveLength(before.length + 1);
+  });
+});
