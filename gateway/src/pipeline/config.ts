@@ -66,8 +66,11 @@ export interface PipelineConfig {
   eventTimeZoneOffset: string;
   /** GS1 Company Prefix length for EPC URIs of barcode keys (parseCode option). */
   companyPrefixLength?: number;
-  /** RFID decode cache entries. */
-  decodeCacheSize: number;
+  /**
+   * RFID decode cache entries, fixed. Absent: the cache follows the tag population the
+   * smoothers track (see `Decoder.fitCache`).
+   */
+  decodeCacheSize?: number;
   readPoints: ReadPointConfig[];
 }
 
@@ -357,8 +360,8 @@ export function parsePipelineConfig(raw: unknown, path = ""): PipelineConfig {
   const gcp = r.companyPrefixLength;
   if (gcp !== undefined && (typeof gcp !== "number" || !Number.isInteger(gcp) || gcp < 6 || gcp > 12))
     fail("companyPrefixLength", "must be an integer from 6 to 12 (GS1 Company Prefix length)");
-  const cache = r.decodeCacheSize ?? 8192;
-  if (typeof cache !== "number" || !Number.isInteger(cache) || cache < 2)
+  const cache = r.decodeCacheSize;
+  if (cache !== undefined && (typeof cache !== "number" || !Number.isInteger(cache) || cache < 2))
     return fail("decodeCacheSize", "must be an integer ≥ 2");
   const list = r.readPoints;
   if (!Array.isArray(list)) return fail("readPoints", "must be a list of read point configurations");
@@ -368,7 +371,8 @@ export function parsePipelineConfig(raw: unknown, path = ""): PipelineConfig {
     if (ids.has(rp.id)) fail(`readPoints[${i}].id`, `"${rp.id}" is used by another read point`);
     ids.add(rp.id);
   });
-  const out: PipelineConfig = { eventTimeZoneOffset: offset, decodeCacheSize: cache, readPoints };
+  const out: PipelineConfig = { eventTimeZoneOffset: offset, readPoints };
   if (typeof gcp === "number") out.companyPrefixLength = gcp;
+  if (typeof cache === "number") out.decodeCacheSize = cache;
   return out;
 }

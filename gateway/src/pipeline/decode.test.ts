@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { createDecoder, keylessAis, TwoGenerationCache } from "./decode.ts";
+import {
+  adaptiveCapacity,
+  createDecoder,
+  keylessAis,
+  MAX_ADAPTIVE_CACHE,
+  MIN_ADAPTIVE_CACHE,
+  TwoGenerationCache,
+} from "./decode.ts";
 import { gln, gs1128, rfid, scan, sgtinDl, sgtinHex, sscc, TDS_SGTIN_HEX } from "./test-fixtures.ts";
 
 describe("decode", () => {
@@ -94,5 +101,60 @@ describe("decode", () => {
       expect(c.get("hot")).toBe(1);
     }
     expect(sgtinDl(1)).toBe("https://id.gs1.org/01/80614141123458/21/1");
+  });
+
+  it("decodeRfid returns the shared cache entry: the identifier, or the counted rejection", () => {
+    const logs: string[] = [];
+    const d = createDecoder({ log: (m) => logs.push(m) });
+    const a = d.decodeRfid(rfid("r1", TDS_SGTIN_HEX, 1));
+    const b = d.decodeRfid(rfid("r1", TDS_SGTIN_HEX, 2));
+    expect("valid" in a && a.canonical).toBe("https://id.gs1.org/01/80614141123458/21/6789");
+    expect(b).toBe(a);
+    // Header 0x00 is "unprogrammed tag" in TDS 2.1 §14.2: not an EPC.
+    const bad = d.decodeRfid(rfid("r1", "000000000000000000000000", 3));
+    expect("valid" in bad).toBe(false);
+    expect(d.stats()).toMatchObject({ reads: 3, decoded: 2, cacheHits: 1 });
+    expect(Object.values(d.stats().rejected)).toEqual([1]);
+    expect(logs).toEqual(["pipeline.decode.rejected"]);
+  });
+
+  it("the adaptive cache follows the tag population: 2.5 × tags, grown at once, shrunk below a quarter", () => {
+    expect(adaptiveCapacity(MIN_ADAPTIVE_CACHE, 0)).toBe(MIN_ADAPTIVE_CACHE);
+    // Issue 4 §6: 100 readers × 200 tags; the hot set must fit in one generation (half).
+    expect(adaptiveCapacity(MIN_ADAPTIVE_CACHE, 20_000)).toBe(50_000);
+    expect(adaptiveCapacity(50_000, 19_000)).toBe(50_000);
+    expect(adaptiveCapacity(50_000, 6_000)).toBe(50_000);
+    expect(adaptiveCapacity(50_000, 5_000)).toBe(12_500);
+    expect(adaptiveCapacity(50_000, 1_000)).toBe(MIN_ADAPTIVE_CACHE);
+    expect(adaptiveCapacity(50_000, 10_000_000)).toBe(MAX_ADAPTIVE_CACHE);
+  });
+
+  it("fitCache resizes an adaptive cache only; a configured size stays fixed", () => {
+    const adaptive = createDecoder();
+    expect(adaptive.stats().cacheCapacity).toBe(MIN_ADAPTIVE_CACHE);
+    adaptive.fitCache(20_000);
+    expect(adaptive.stats().cacheCapacity).toBe(50_000);
+    const fixed = createDecoder({ cacheSize: 100 });
+    fixed.fitCache(20_000);
+    expect(fixed.stats().cacheCapacity).toBe(100);
+  });
+
+  it("a hot set larger than the default cache stays cached once the cache is fitted to it", () => {
+    const d = createDecoder();
+    const hex = Array.from({ length: 10_000 }, (_, i) => sgtinHex(i + 1));
+    d.fitCache(hex.length);
+    for (let round = 0; round < 3; round++) for (const h of hex) d.decodeRfid(rfid("r1", h, round));
+    // Only the first round decodes; rounds 2 and 3 are all hits.
+    expect(d.stats().cacheHits).toBe(20_000);
+  });
+
+  it("a shrunk cache is bounded again after the next generation change", () => {
+    const c = new TwoGenerationCache<number>(64);
+    for (let i = 0; i < 60; i++) c.set(`k${i}`, i);
+    c.resize(8);
+    expect(c.capacity).toBe(8);
+    for (let i = 0; i < 20; i++) c.set(`y${i}`, i);
+    expect(c.size).toBeLessThanOrEqual(8);
+    expect(c.get("y19")).toBe(19);
   });
 });

@@ -27,7 +27,10 @@ export type DecodeOutcome =
 export interface DecoderOptions {
   /** GS1 Company Prefix length for EPC URIs of barcode keys (passed to parseCode). */
   companyPrefixLength?: number;
-  /** Entries kept in the RFID decode cache (default 8192: several readers' worth of tags). */
+  /**
+   * Entries kept in the RFID decode cache, fixed. Absent: adaptive — it starts at
+   * `MIN_ADAPTIVE_CACHE` and `fitCache` sizes it to the tag population.
+   */
   cacheSize?: number;
   log?: PipelineLog;
 }
@@ -37,16 +40,52 @@ export interface DecoderStats {
   decoded: number;
   attributes: number;
   cacheHits: number;
+  /** Current capacity of the RFID decode cache. */
+  cacheCapacity: number;
   /** Rejections by proto error code (ID_BAD_CHECK_DIGIT, ID_UNRECOGNISED, …). */
   rejected: Record<string, number>;
 }
 
 export interface Decoder {
   decode(read: RawRead): DecodeOutcome;
+  /**
+   * The hot path for RFID reads: the identifier, or the rejection (counted and logged as by
+   * `decode`; tell them apart with `"valid" in r`). Both are shared cache entries, so a cache
+   * hit allocates nothing; never mutate them.
+   */
+  decodeRfid(read: RawRead): CodeResult | DecodeRejection;
+  /**
+   * Adaptive cache only (no `cacheSize`): sizes the cache to `tags` distinct tags being read
+   * (the smoothers' tracked tags). No-op with a fixed size.
+   */
+  fitCache(tags: number): void;
   stats(): DecoderStats;
 }
 
-type CacheEntry = CodeResult | { code: string; message: string };
+/** Smallest adaptive decode cache: a few readers' worth of tags. */
+export const MIN_ADAPTIVE_CACHE = 8192;
+/** Largest adaptive decode cache (~ 1 KB per decoded SGTIN: ≤ ~256 MB if all were distinct). */
+export const MAX_ADAPTIVE_CACHE = 262_144;
+
+/**
+ * Capacity for `tags` tags read over and over: a two-generation cache keeps a hot set that
+ * fits in half its capacity, so 2 × tags, plus a quarter for the tags arriving during a
+ * generation. Grows at once; shrinks only below a quarter of the need (no resize flapping as
+ * goods come and go).
+ */
+export function adaptiveCapacity(current: number, tags: number): number {
+  const need = Math.min(MAX_ADAPTIVE_CACHE, Math.max(MIN_ADAPTIVE_CACHE, Math.ceil(tags * 2.5)));
+  if (need > current || need * 4 <= current) return need;
+  return current;
+}
+
+/** Why a code was rejected: proto's error code and message. */
+export interface DecodeRejection {
+  readonly code: string;
+  readonly message: string;
+}
+
+type CacheEntry = CodeResult | DecodeRejection;
 
 /**
  * A bounded cache with two generations: lookups hit `young`, then `old` (promoting the entry);
@@ -57,11 +96,27 @@ type CacheEntry = CodeResult | { code: string; message: string };
 export class TwoGenerationCache<V> {
   private young = new Map<string, V>();
   private old = new Map<string, V>();
-  private readonly half: number;
+  private half: number;
 
   constructor(capacity: number) {
+    this.half = TwoGenerationCache.halfOf(capacity);
+  }
+
+  private static halfOf(capacity: number): number {
     if (!Number.isInteger(capacity) || capacity < 2) throw new TypeError("cache capacity must be an integer ≥ 2");
-    this.half = capacity >> 1;
+    return capacity >> 1;
+  }
+
+  get capacity(): number {
+    return this.half * 2;
+  }
+
+  /**
+   * Changes the capacity. Growing keeps every entry; shrinking takes effect at the next
+   * generation change (the bound holds again from then on).
+   */
+  resize(capacity: number): void {
+    this.half = TwoGenerationCache.halfOf(capacity);
   }
 
   get(key: string): V | undefined {
@@ -135,8 +190,15 @@ export function createDecoder(opts: DecoderOptions = {}): Decoder {
   const log = opts.log ?? noLog;
   const parseOpts: ParseCodeOptions =
     opts.companyPrefixLength === undefined ? {} : { companyPrefixLength: opts.companyPrefixLength };
-  const cache = new TwoGenerationCache<CacheEntry>(opts.cacheSize ?? 8192);
-  const stats: DecoderStats = { reads: 0, decoded: 0, attributes: 0, cacheHits: 0, rejected: {} };
+  const adaptive = opts.cacheSize === undefined;
+  const cache = new TwoGenerationCache<CacheEntry>(opts.cacheSize ?? MIN_ADAPTIVE_CACHE);
+  const stats: Omit<DecoderStats, "cacheCapacity"> = {
+    reads: 0,
+    decoded: 0,
+    attributes: 0,
+    cacheHits: 0,
+    rejected: {},
+  };
 
   const reject = (read: RawRead, err: { code: string; message: string }): DecodeOutcome => {
     stats.rejected[err.code] = (stats.rejected[err.code] ?? 0) + 1;
@@ -150,20 +212,41 @@ export function createDecoder(opts: DecoderOptions = {}): Decoder {
     return { ok: false, code: err.code, message: err.message };
   };
 
+  /** An RFID read's cache entry: the identifier or the rejection (`reads` not counted). */
+  const rfidEntry = (read: RawRead): CacheEntry => {
+    let entry = cache.get(read.data);
+    if (entry === undefined) {
+      try {
+        entry = parseCode(read.data, parseOpts);
+      } catch (e) {
+        entry = errorOf(e);
+      }
+      // Bad tags are cached too: a corrupt EPC bank is re-read as often as a good one.
+      cache.set(read.data, entry);
+    } else stats.cacheHits++;
+    return entry;
+  };
+
   return {
+    decodeRfid(read) {
+      stats.reads++;
+      const entry = rfidEntry(read);
+      if ("valid" in entry) stats.decoded++;
+      else reject(read, entry);
+      return entry;
+    },
+    fitCache(tags) {
+      if (!adaptive) return;
+      const c = adaptiveCapacity(cache.capacity, tags);
+      if (c !== cache.capacity) {
+        log("pipeline.decode.cache_resized", { from: cache.capacity, to: c, tags });
+        cache.resize(c);
+      }
+    },
     decode(read) {
       stats.reads++;
       if (read.kind === "rfid") {
-        let entry = cache.get(read.data);
-        if (entry === undefined) {
-          try {
-            entry = parseCode(read.data, parseOpts);
-          } catch (e) {
-            entry = errorOf(e);
-          }
-          // Bad tags are cached too: a corrupt EPC bank is re-read as often as a good one.
-          cache.set(read.data, entry);
-        } else stats.cacheHits++;
+        const entry = rfidEntry(read);
         if ("valid" in entry) {
           stats.decoded++;
           return { ok: true, decoded: { read, id: entry } };
@@ -191,7 +274,7 @@ export function createDecoder(opts: DecoderOptions = {}): Decoder {
       });
     },
     stats() {
-      return { ...stats, rejected: { ...stats.rejected } };
+      return { ...stats, cacheCapacity: cache.capacity, rejected: { ...stats.rejected } };
     },
   };
 }

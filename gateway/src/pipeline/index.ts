@@ -8,7 +8,7 @@ export {
   RULE_NAMES,
   type RuleName,
 } from "./config.ts";
-export { createDecoder, type DecodeOutcome, type Decoder, type DecoderStats } from "./decode.ts";
+export { createDecoder, type DecodeOutcome, type DecodeRejection, type Decoder, type DecoderStats } from "./decode.ts";
 export { createPipeline, type Pipeline, type PipelineDeps, type PipelineStats } from "./pipeline.ts";
 export { RULES, type Rule, type RuleContext, type RuleModule } from "./rules/index.ts";
 export {

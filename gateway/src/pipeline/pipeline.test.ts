@@ -221,6 +221,33 @@ describe("pipeline: decode → smoothing → rules", () => {
   });
 });
 
+describe("pipeline: decode cache follows the tag population", () => {
+  it("10 000 tags in front of 50 readers (more than the initial cache): the cache grows until every read hits", () => {
+    let now = T0;
+    const readPoints = Array.from({ length: 50 }, (_, i) =>
+      dock({ id: `door${i}`, devices: [{ deviceId: `reader${i}` }] }),
+    );
+    const p = createPipeline({ readPoints }, { now: () => now });
+    const hex = Array.from({ length: 10_000 }, (_, i) => sgtinHex(i + 1));
+    p.tick(now);
+    const cycle = () => {
+      hex.forEach((h, i) => {
+        p.push({ deviceId: `reader${i % 50}`, kind: "rfid", data: h, ts: now });
+      });
+      now += 1000;
+      return p.tick(now);
+    };
+    expect(cycle().flatMap((e) => e.epcList ?? [])).toHaveLength(10_000);
+    expect(p.stats().decodeCacheCapacity).toBe(25_000);
+    // The tags the small cache had already dropped are decoded once more in the next cycle…
+    cycle();
+    // …and from then on every read is a hit.
+    const hits = p.stats().decodeCacheHits;
+    cycle();
+    expect(p.stats().decodeCacheHits - hits).toBe(10_000);
+  });
+});
+
 describe("startTicker (fake timers)", () => {
   afterEach(() => {
     vi.useRealTimers();

@@ -23,7 +23,10 @@
  * Cost: `push` of a tag already seen in the current cycle is one Map lookup and three field
  * writes; no allocation.
  */
+
+import type { CodeResult } from "@suyuan/proto";
 import { SuyuanError } from "@suyuan/proto";
+import type { RawRead } from "../drivers/driver.ts";
 import type { CycleReport, DecodedRead, ScanObservation, TagObservation, Zone } from "./types.ts";
 
 export interface SmootherSpec {
@@ -69,6 +72,10 @@ export interface Smoother {
   >;
   /** RFID reads: gathered, returns undefined. Barcode reads: the scan observation, or undefined when debounced. */
   push(d: DecodedRead): ScanObservation | undefined;
+  /** `push` of an RFID read without the DecodedRead wrapper (the pipeline's hot path). */
+  pushTag(id: CodeResult, read: RawRead): void;
+  /** Tags tracked now: present ones and ones read in the open cycle or not yet deemed absent. */
+  tracked(): number;
   /** Advances the gateway clock; returns the report of a cycle that ended, if one did. */
   tick(nowMs: number): CycleReport | undefined;
   /** The present tags (the last report's `current`, plus nothing read since). */
@@ -101,16 +108,16 @@ class TagState implements TagObservation {
   readonly antenna: number | undefined;
 
   constructor(
-    readonly id: DecodedRead["id"],
-    d: DecodedRead,
+    readonly id: CodeResult,
+    read: RawRead,
     cycle: number,
   ) {
-    this.firstSeen = d.read.ts;
-    this.cycleFirstSeen = d.read.ts;
-    this.lastSeen = d.read.ts;
+    this.firstSeen = read.ts;
+    this.cycleFirstSeen = read.ts;
+    this.lastSeen = read.ts;
     this.lastCycle = cycle;
-    this.deviceId = d.read.deviceId;
-    this.antenna = d.read.antenna;
+    this.deviceId = read.deviceId;
+    this.antenna = read.antenna;
   }
 }
 
@@ -175,7 +182,8 @@ export function createSmoother(spec: SmootherSpec): Smoother {
     const additions: TagState[] = [];
     const deletions: TagState[] = [];
     const current: TagState[] = [];
-    for (const [key, t] of tags) {
+    // values(), not entries(): no [key, value] pair per tag per cycle; the key is id.canonical.
+    for (const t of tags.values()) {
       if (t.lastCycle === cycle) {
         t.missed = 0;
         if (!t.present) {
@@ -185,7 +193,7 @@ export function createSmoother(spec: SmootherSpec): Smoother {
         current.push(t);
       } else if (++t.missed >= missTolerance) {
         // Deleting the entry being visited is safe in a Map iteration (ECMA-262 §24.1.3.5).
-        tags.delete(key);
+        tags.delete(t.id.canonical);
         if (t.present) deletions.push(t);
         t.present = false;
       } else if (t.present) current.push(t);
@@ -211,43 +219,52 @@ export function createSmoother(spec: SmootherSpec): Smoother {
     return report;
   }
 
+  function pushTag(id: CodeResult, read: RawRead): void {
+    stats.rfidReads++;
+    if (!open) {
+      stats.betweenCycles++;
+      return;
+    }
+    const ts = read.ts;
+    const t = tags.get(id.canonical);
+    if (t === undefined) {
+      const n = new TagState(id, read, cycle);
+      tags.set(id.canonical, n);
+      seen.push(n);
+      grew = true;
+      return;
+    }
+    if (t.lastCycle !== cycle) {
+      t.lastCycle = cycle;
+      t.cycleFirstSeen = ts;
+      seen.push(t);
+      grew = true;
+    }
+    if (ts > t.lastSeen) t.lastSeen = ts;
+    t.reads++;
+  }
+
   return {
     spec: { readPoint: rp, zone, durationMs: duration, missTolerance, barcodeDebounceMs: debounceMs },
     push(d) {
+      if (d.read.kind !== "barcode") {
+        pushTag(d.id, d.read);
+        return undefined;
+      }
       const ts = d.read.ts;
       const key = d.id.canonical;
-      if (d.read.kind === "barcode") {
-        const last = lastScan.get(key);
-        lastScan.set(key, ts);
-        if (last !== undefined && Math.abs(ts - last) < debounceMs) {
-          stats.debounced++;
-          return undefined;
-        }
-        stats.scans++;
-        return { id: d.id, read: d.read, ts };
-      }
-      stats.rfidReads++;
-      if (!open) {
-        stats.betweenCycles++;
+      const last = lastScan.get(key);
+      lastScan.set(key, ts);
+      if (last !== undefined && Math.abs(ts - last) < debounceMs) {
+        stats.debounced++;
         return undefined;
       }
-      const t = tags.get(key);
-      if (t === undefined) {
-        const n = new TagState(d.id, d, cycle);
-        tags.set(key, n);
-        seen.push(n);
-        grew = true;
-        return undefined;
-      }
-      if (t.lastCycle !== cycle) {
-        t.lastCycle = cycle;
-        t.cycleFirstSeen = ts;
-        seen.push(t);
-        grew = true;
-      }
-      if (ts > t.lastSeen) t.lastSeen = ts;
-      t.reads++;
-      return undefined;
+      stats.scans++;
+      return { id: d.id, read: d.read, ts };
+    },
+    pushTag,
+    tracked() {
+      return tags.size;
     },
     tick(now) {
       // Forget debounce entries that can no longer suppress anything (bounded memory).

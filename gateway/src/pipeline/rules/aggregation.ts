@@ -15,6 +15,17 @@
  * or `closeAfterMs` without a scan closes it and emits the event. An item scanned with no open
  * container is reported (`RULE_NO_OPEN_CONTAINER`), never dropped silently. An unpacking closed
  * with no item scans is a DELETE without children: the whole content was taken out (§7.4.3).
+ *
+ * Nested packing (`childContainers: true`, barcode workflow) — a palletizing station where the
+ * operator scans the pallet's SSCC label, then the cases' SSCC labels, then close: the first
+ * container label opens the aggregation and every further container label is a CHILD, until the
+ * close code or `closeAfterMs` closes it. One AggregationEvent ADD with parentID = the pallet and
+ * childEPCs = the cases (EPCIS 2.0 §7.4.3: a child may itself be a parent of other objects, the
+ * containment is hierarchical). The rule an operator follows is simply "first label = the
+ * container being built; close when done": the next container label can no longer close the open
+ * one, so such a read point needs a close code (or relies on the timeout). RFID read points tell
+ * pallets from cases by `container.rfidFilters` (TDS 2.1 §10.1) instead: a tag whose filter is not
+ * a container filter is an item, whatever its kind.
  */
 import type { CodeKind, CodeResult, EpcisEvent } from "@suyuan/proto";
 import type { ConfigReader, ReadPointConfig } from "../config.ts";
@@ -31,6 +42,8 @@ export interface AggregationOptions {
   containerFilters?: ReadonlySet<number>;
   closeAfterMs: number;
   pendingCycles: number;
+  /** Barcode workflow: container labels scanned while an aggregation is open are its children. */
+  childContainers: boolean;
 }
 
 const CODE_KINDS: readonly CodeKind[] = [
@@ -73,6 +86,7 @@ export function parseAggregationOptions(
     containerKinds: new Set(kinds),
     closeAfterMs: r.num("closeAfterMs", { positive: true }) ?? 120_000,
     pendingCycles: r.num("pendingCycles", { int: true, min: 0 }) ?? 2,
+    childContainers: r.bool("childContainers") ?? false,
   };
   if (filters) o.containerFilters = new Set(filters);
   r.done();
@@ -191,7 +205,7 @@ export function createAggregationRule(ctx: RuleContext, o: AggregationOptions): 
       pending = keep;
     },
     onScan(scan: ScanObservation) {
-      if (isContainer(scan.id)) {
+      if (isContainer(scan.id) && !(o.childContainers && open)) {
         closeOpen(scan.ts, "next container");
         open = { parent: scan, children: new IdList(), lastTs: scan.ts, lastAt: ctx.now() };
         checkRecall(ctx, scan.id, scan.ts, bizStep);
@@ -209,7 +223,8 @@ export function createAggregationRule(ctx: RuleContext, o: AggregationOptions): 
       }
       open.lastTs = scan.ts;
       open.lastAt = ctx.now();
-      if (!open.children.add(scan.id)) {
+      // childContainers: the open container's own label scanned again is not its own child.
+      if (scan.id.canonical === open.parent.id.canonical || !open.children.add(scan.id)) {
         ctx.log("pipeline.rule.duplicate_item", { readPoint: ctx.rp.id, unit: scan.id.canonical });
         return;
       }
