@@ -9,10 +9,12 @@ import { coreCommand } from "./commands/core.ts";
 import { epcisCommand } from "./commands/epcis.ts";
 import { hashCommand } from "./commands/hash.ts";
 import { recallCommand } from "./commands/recall.ts";
+import { startCommand } from "./commands/start.ts";
 import { tourCommand } from "./commands/tour.ts";
 import { verifyCommand } from "./commands/verify.ts";
 import { verifyBundleCommand } from "./commands/verify-bundle.ts";
 import { type Command, type CommandIo, UsageError } from "./io.ts";
+import { gatewayCommand } from "./system/gateway-command.ts";
 
 /** Every subcommand, by name. Other sides (core, gateway, firmware-sim) register theirs here. */
 export const COMMANDS: Command[] = [
@@ -27,6 +29,8 @@ export const COMMANDS: Command[] = [
   verifyCommand,
   verifyBundleCommand,
   adminCommand,
+  gatewayCommand,
+  startCommand,
 ];
 
 export function processIo(): CommandIo {
