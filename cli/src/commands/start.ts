@@ -153,7 +153,16 @@ export async function runStart(args: string[], io: CommandIo, signals?: AbortSig
   const interruptedP = new Promise<void>((r) => {
     interrupted = r;
   });
-  const onSignal = () => interrupted();
+  // A second Ctrl-C while stopping means "now": leave at once (gateway outboxes are durable).
+  let signalled = 0;
+  const onSignal = () => {
+    signalled++;
+    if (signalled > 1) {
+      io.stderr("second interrupt: exiting now\n");
+      process.exit(130);
+    }
+    interrupted();
+  };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   signals?.addEventListener("abort", onSignal);

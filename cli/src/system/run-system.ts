@@ -158,9 +158,21 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
   const stopAll = async () => {
     // MQTT devices leave first (no reconnect storm when brokers go), then the gateways close
     // their ends of the serial lines and flush, then the serial devices go.
-    await Promise.allSettled(sites.map((s) => s.devices.stopMqtt()));
-    await Promise.allSettled(sites.map((s) => s.gateway.stop()));
-    await Promise.allSettled(sites.map((s) => s.devices.stop()));
+    // Every stage is bounded: a device or gateway that does not stop in time (e.g. a broker
+    // waiting for a client that waits for it, after Ctrl-C took the ptys away) must not keep
+    // the whole system from stopping. Gateways that outlive their grace are SIGKILLed.
+    await settleWithin(
+      sites.map((s) => s.devices.stopMqtt()),
+      3000,
+    );
+    await settleWithin(
+      sites.map((s) => s.gateway.stop()),
+      12_000,
+    );
+    await settleWithin(
+      sites.map((s) => s.devices.stop()),
+      3000,
+    );
     bus?.reset();
     await core.stop();
   };
@@ -518,6 +530,19 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
  * store, the GS1 element string of a sold (dispensed) unit's label, the Digital Link of another
  * sold unit, and a lot from the start of the chain (a farm's mango lot, a vaccine lot).
  */
+/** Waits for the promises to settle, but no longer than `ms`. */
+async function settleWithin(ps: Array<Promise<unknown>>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    Promise.allSettled(ps),
+    new Promise<void>((r) => {
+      timer = setTimeout(r, ms);
+      timer.unref();
+    }),
+  ]);
+  clearTimeout(timer);
+}
+
 export function exampleCodesFor(
   scenario: Scenario,
   truth: GroundTruth,
