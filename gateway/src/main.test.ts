@@ -2,10 +2,11 @@
 // real grpc-js fake core, recall notices from the core → alert on the injected publisher,
 // /healthz and /metrics over HTTP, then `suyuan gateway status` reading the outbox from disk.
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer, type Server as NetServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Server, ServerCredentials } from "@grpc/grpc-js";
-import { exportKey, generateGatewayKey } from "@suyuan/proto";
+import { exportKey, generateGatewayKey, isSuyuanError } from "@suyuan/proto";
 import {
   type AdminServiceServer,
   AdminServiceService,
@@ -17,6 +18,7 @@ import { gatewayCommand, gatewayEnroll, gatewayKeygen, gatewayStatus } from "./c
 import { loadConfig } from "./config/config.ts";
 import { MockDeviceRegistry } from "./drivers/index.ts";
 import { startGateway } from "./main.ts";
+import { Outbox } from "./outbox/outbox.ts";
 import { type FakeCore, startFakeCore } from "./uplink/testing/fake-core.ts";
 import { waitFor } from "./uplink/testing/wait.ts";
 
@@ -138,6 +140,126 @@ describe("startGateway", () => {
     expect(text).toMatch(/outbox \(disk\): 0 batches \/ 0 events unacked/);
     expect(text).toMatch(/last ack: +\d{4}-\d\d-\d\dT/);
     expect(text).toMatch(/dead letters: +0/);
+  });
+});
+
+describe("startGateway lifecycle: nothing left running after stop or a failed start", () => {
+  let dir: string | undefined;
+  let held: NetServer | undefined;
+  afterEach(async () => {
+    await new Promise((r) => (held ? held.close(r) : r(undefined)));
+    held = undefined;
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  /**
+   * Records the timers created while `body` runs and returns those still pending and holding the
+   * process open (ref'd, neither fired nor cleared) when it is done: what keeps a process alive.
+   */
+  async function timersLeftBy(body: () => Promise<void>): Promise<string[]> {
+    const live = new Map<unknown, string>();
+    const realTimeout = globalThis.setTimeout;
+    const realInterval = globalThis.setInterval;
+    const realClear = globalThis.clearTimeout;
+    const realClearInterval = globalThis.clearInterval;
+    const record = (real: typeof setTimeout, kind: string) =>
+      ((fn: (...a: unknown[]) => void, ms?: number, ...args: unknown[]) => {
+        const h: NodeJS.Timeout = real(
+          (...a: unknown[]) => {
+            if (kind === "timeout") live.delete(h);
+            fn(...a);
+          },
+          ms,
+          ...args,
+        );
+        live.set(h, `${kind} ${ms ?? 0} ms`);
+        return h;
+      }) as typeof setTimeout;
+    const clear = (h: unknown) => {
+      live.delete(h);
+      realClear(h as NodeJS.Timeout);
+    };
+    globalThis.setTimeout = record(realTimeout, "timeout");
+    globalThis.setInterval = record(realInterval as typeof setTimeout, "interval") as unknown as typeof setInterval;
+    globalThis.clearTimeout = clear as typeof clearTimeout;
+    globalThis.clearInterval = clear as typeof clearInterval;
+    try {
+      await body();
+    } finally {
+      globalThis.setTimeout = realTimeout;
+      globalThis.setInterval = realInterval;
+      globalThis.clearTimeout = realClear;
+      globalThis.clearInterval = realClearInterval;
+    }
+    return [...live].filter(([h]) => (h as NodeJS.Timeout).hasRef()).map(([, what]) => what);
+  }
+
+  async function minimalConfig(extra: Record<string, unknown> = {}) {
+    dir = await mkdtemp(join(tmpdir(), "suyuan-gw-life-"));
+    await writeFile(join(dir, "gateway.key"), exportKey(generateGatewayKey().privateKey, "pem"));
+    const file = join(dir, "gateway.json");
+    await writeFile(
+      file,
+      JSON.stringify({
+        gatewayId: GW,
+        party: "urn:epc:id:pgln:4012345.00000",
+        // Nothing listens on port 1: the uplink keeps retrying, as with a core that is down.
+        core: { address: "127.0.0.1:1" },
+        keyFile: "gateway.key",
+        outbox: { path: "outbox", quotaBytes: "512MiB", peakEventsPerSecond: 1 },
+        devices: [{ id: "rx-scanner", kind: "mock" }],
+        readPoints: [
+          {
+            id: "rx",
+            rule: "receiving",
+            readPoint: "urn:epc:id:sgln:4012345.00042.1",
+            devices: [{ deviceId: "rx-scanner" }],
+          },
+        ],
+        ...extra,
+      }),
+    );
+    return loadConfig(file);
+  }
+
+  it("stop() resolves and leaves no timer behind (the flush deadline is cleared)", async () => {
+    const config = await minimalConfig();
+    let running = 0;
+    const left = await timersLeftBy(async () => {
+      const gw = await startGateway(config, { driverDeps: { mockRegistry: new MockDeviceRegistry() } });
+      await new Promise((r) => setTimeout(r, 100));
+      running = gw.status().devices.length;
+      const t0 = Date.now();
+      await gw.stop();
+      expect(Date.now() - t0).toBeLessThan(2000);
+    });
+    expect(running).toBe(1);
+    expect(left).toEqual([]);
+  });
+
+  it("a start that fails (HTTP port in use) throws a coded error and closes what it had opened", async () => {
+    const server = createServer();
+    held = server;
+    const port = await new Promise<number>((resolve) =>
+      server.listen(0, "127.0.0.1", () => resolve((server.address() as { port: number }).port)),
+    );
+    const config = await minimalConfig({ http: { listen: `127.0.0.1:${port}` } });
+    let err: unknown;
+    const left = await timersLeftBy(async () => {
+      err = await startGateway(config, { driverDeps: { mockRegistry: new MockDeviceRegistry() } }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    });
+    expect(isSuyuanError(err) && err.code).toBe("GATEWAY_HTTP_LISTEN_FAILED");
+    expect(isSuyuanError(err) && err.field).toBe("http.listen");
+    expect(String((err as Error).message)).toContain(`127.0.0.1:${port}`);
+    expect(String((err as Error).message)).toContain("EADDRINUSE");
+    // No uplink retries, ticks or samplers left running…
+    expect(left).toEqual([]);
+    // …and the outbox is closed: another process (here: this one) can open it (LevelDB lock).
+    const again = await Outbox.open(config.outbox.path, { quotaBytes: 1 << 20 });
+    await again.close();
   });
 });
 

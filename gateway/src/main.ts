@@ -147,16 +147,38 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
     log,
     onAlarm: alarm,
   });
+  // What is started is closed again, last first, when a later part fails to start (an HTTP port
+  // in use, an unreadable alerts folder): a gateway that cannot start must not keep its outbox
+  // locked, its devices open or its timers and gRPC channels running, so `gateway start` exits.
+  const started: Array<() => unknown> = [() => outbox.close()];
+  const guard = async <T>(step: () => T | Promise<T>): Promise<T> => {
+    try {
+      return await step();
+    } catch (e) {
+      for (const undo of started.reverse()) {
+        try {
+          await undo();
+        } catch (err) {
+          log("start failed: part not closed", { error: String(err) });
+        }
+      }
+      throw e;
+    }
+  };
   sources.outboxBatches = () => outbox.stats().batches;
   sources.outboxBytes = () => outbox.stats().bytes;
   sources.outboxOldestUnackedSeconds = () => outbox.oldestUnackedSeconds();
   sources.deadLetters = () => outbox.stats().deadLetters;
 
-  const recalls = await RecallStore.open(config.alerts.path);
+  const recalls = await guard(() => RecallStore.open(config.alerts.path));
+  started.push(() => recalls.close());
 
-  const drivers: Driver[] = config.devices.map((d, i) =>
-    createDriver(d, { at: `devices[${i}]`, log, ...deps.driverDeps }),
-  );
+  const drivers: Driver[] = [];
+  started.push(() => Promise.allSettled(drivers.map((d) => d.close())));
+  await guard(() => {
+    for (const [i, d] of config.devices.entries())
+      drivers.push(createDriver(d, { at: `devices[${i}]`, log, ...deps.driverDeps }));
+  });
   let publish = deps.publish;
   if (publish === undefined && config.alerts.mqttDevice !== undefined) {
     const d = drivers.find((x) => x.id === config.alerts.mqttDevice) as
@@ -199,12 +221,10 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       log("scan point workflow alert", a);
     }
   };
-  const pipeline: Pipeline = createPipeline(config.pipeline, {
-    now,
-    recallCheck: alerts.recallCheck,
-    onAlert,
-    log,
-  });
+  const pipeline: Pipeline = await guard(() =>
+    createPipeline(config.pipeline, { now, recallCheck: alerts.recallCheck, onAlert, log }),
+  );
+  started.push(() => batcher.abandon());
 
   const pushEvents = (events: EpcisEvent[]): void => {
     for (const ev of events) {
@@ -219,6 +239,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
     }
   };
   const tick = setInterval(() => pushEvents(pipeline.tick(now().getTime())), deps.tickMs ?? 50);
+  started.push(() => clearInterval(tick));
 
   // Reads per second over the last ~10 s, sampled once a second.
   const readSamples: Array<{ t: number; reads: number }> = [];
@@ -227,6 +248,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
     readSamples.push({ t: now().getTime(), reads: totalReads() });
     if (readSamples.length > 11) readSamples.shift();
   }, 1000);
+  started.push(() => clearInterval(sampler));
   const readsPerSecond = (): number => {
     const first = readSamples[0];
     const last = readSamples.at(-1);
@@ -238,6 +260,12 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
   // When the batcher reports backpressure the loop waits, so the driver's queue holds reads
   // and the device is held back: nothing is discarded here.
   let stopping = false;
+  // Wakes the open retries when the gateway stops: a device absent for a while waits up to 30 s
+  // between attempts, and neither stop nor the process exit may wait for that.
+  let wakeRetries: () => void = () => {};
+  const stopSignal = new Promise<void>((r) => {
+    wakeRetries = r;
+  });
   const readLoops = drivers.map(async (d) => {
     let delay = 500;
     while (!stopping) {
@@ -247,7 +275,9 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       } catch (e) {
         metrics.errors.inc({ kind: "driver" });
         log("device open failed; retrying", { device: d.id, error: String(e), retryMs: delay });
-        await new Promise((r) => setTimeout(r, delay));
+        let retry: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([new Promise((r) => (retry = setTimeout(r, delay))), stopSignal]);
+        clearTimeout(retry);
         delay = Math.min(delay * 2, 30_000);
       }
     }
@@ -268,39 +298,54 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       log("device read loop ended with an error", { device: d.id, error: String(e) });
     }
   });
-
-  const uplink = new Uplink({
-    address: config.core.address,
-    credentials: channel.credentials,
-    channelOptions: channel.options,
-    ...(token === undefined ? {} : { token }),
-    outbox,
-    window: config.uplink.window,
-    ackTimeoutMs: config.uplink.ackTimeoutMs,
-    backoff: config.uplink.backoff,
-    now,
-    log,
-    onAcked: () => {
-      metrics.batchesAcked.inc();
-      batcher.notifySinkSpace();
-    },
-    onAlarm: alarm,
-    onError: (kind) => metrics.errors.inc({ kind }),
+  started.push(async () => {
+    stopping = true;
+    wakeRetries();
+    // The loops end once their drivers are closed (close is idempotent, driver.ts).
+    await Promise.allSettled(drivers.map((d) => d.close()));
+    await Promise.allSettled(readLoops);
   });
+
+  const uplink = await guard(
+    () =>
+      new Uplink({
+        address: config.core.address,
+        credentials: channel.credentials,
+        channelOptions: channel.options,
+        ...(token === undefined ? {} : { token }),
+        outbox,
+        window: config.uplink.window,
+        ackTimeoutMs: config.uplink.ackTimeoutMs,
+        backoff: config.uplink.backoff,
+        now,
+        log,
+        onAcked: () => {
+          metrics.batchesAcked.inc();
+          batcher.notifySinkSpace();
+        },
+        onAlarm: alarm,
+        onError: (kind) => metrics.errors.inc({ kind }),
+      }),
+  );
   uplink.start();
+  started.push(() => uplink.stop());
 
-  const watcher = new RecallWatcher({
-    address: config.core.address,
-    credentials: channel.credentials,
-    channelOptions: channel.options,
-    ...(token === undefined ? {} : { token }),
-    store: recalls,
-    locationIds: config.readPointLocations,
-    backoff: config.uplink.backoff,
-    log,
-    onError: (kind) => metrics.errors.inc({ kind }),
-  });
+  const watcher = await guard(
+    () =>
+      new RecallWatcher({
+        address: config.core.address,
+        credentials: channel.credentials,
+        channelOptions: channel.options,
+        ...(token === undefined ? {} : { token }),
+        store: recalls,
+        locationIds: config.readPointLocations,
+        backoff: config.uplink.backoff,
+        log,
+        onError: (kind) => metrics.errors.inc({ kind }),
+      }),
+  );
   watcher.start();
+  started.push(() => watcher.stop());
 
   const deviceStatus = (): DeviceStatus[] =>
     drivers.map((d) => {
@@ -335,12 +380,17 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
 
   let ops: OpsServer | undefined;
   if (config.http) {
-    ops = await startOpsServer({
-      host: config.http.host,
-      port: config.http.port,
-      registry: metrics.registry,
-      health,
-      log,
+    const { host, port } = config.http;
+    ops = await guard(async () => {
+      try {
+        return await startOpsServer({ host, port, registry: metrics.registry, health, log });
+      } catch (e) {
+        const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+        throw new SuyuanError("GATEWAY_HTTP_LISTEN_FAILED", `http.listen ${host}:${port}: cannot listen (${why})`, {
+          field: "http.listen",
+          cause: e,
+        });
+      }
     });
   }
   log("gateway started", {
@@ -368,16 +418,24 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
     }),
     stop: async () => {
       stopping = true;
+      wakeRetries();
       clearInterval(sampler);
       await Promise.allSettled(drivers.map((d) => d.close()));
       await Promise.allSettled(readLoops);
       clearInterval(tick);
       // Last events out of the pipeline, sealed and made durable before the outbox closes.
       pushEvents(pipeline.tick(now().getTime()));
+      // The flush deadline is cleared once the flush is done and never holds the process open by
+      // itself: a stopped gateway process exits at once, not 5 s later.
+      let deadline: ReturnType<typeof setTimeout> | undefined;
       const flushed = await Promise.race([
         batcher.close().then(() => true),
-        new Promise<boolean>((r) => setTimeout(() => r(false), 5000)),
+        new Promise<boolean>((r) => {
+          deadline = setTimeout(() => r(false), 5000);
+          deadline.unref();
+        }),
       ]);
+      clearTimeout(deadline);
       if (!flushed) {
         batcher.abandon();
         log("ALARM stop: outbox full, the last sealed batches were not made durable", batcher.stats());

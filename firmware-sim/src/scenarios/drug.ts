@@ -149,6 +149,9 @@ export function buildDrug(opts: Partial<DrugOptions> = {}): Scenario {
         name: "码垛 (pallet aggregation)",
         devices: [{ deviceId: "pallet-scanner" }],
         closeCodes: [CLOSE_CODE],
+        // Pallet label, then the cases' SSCC labels, then close: the case labels are children of
+        // the open pallet, not new containers (gateway packing rule, nested packing).
+        options: { childContainers: true },
       },
       { id: "dispatch", rule: "shipping", name: "发货 (dispatch)", devices: [{ deviceId: "dispatch-scanner" }] },
     ],

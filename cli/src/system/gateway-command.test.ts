@@ -1,0 +1,118 @@
+// `suyuan gateway start` as the system runner (and an operator's service manager) runs it: a
+// real process. SIGTERM stops it at once (no timer left to hold it open), and a start that
+// fails — here its HTTP port is held by the test — prints the coded error and exits 1 promptly
+// instead of hanging with its devices, uplink and outbox half started.
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer, type Server } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { exportKey, generateGatewayKey } from "@suyuan/proto";
+import { afterEach, describe, expect, it } from "vitest";
+import { CLI_BIN } from "./run-system.ts";
+
+let dir: string | undefined;
+let child: ChildProcess | undefined;
+let held: Server | undefined;
+afterEach(async () => {
+  if (child && child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  child = undefined;
+  await new Promise((r) => (held ? held.close(r) : r(undefined)));
+  held = undefined;
+  if (dir) await rm(dir, { recursive: true, force: true });
+  dir = undefined;
+});
+
+async function writeConfig(extra: Record<string, unknown> = {}): Promise<string> {
+  dir = await mkdtemp(join(tmpdir(), "suyuan-gwcmd-"));
+  await writeFile(join(dir, "gateway.key"), exportKey(generateGatewayKey().privateKey, "pem"));
+  const file = join(dir, "gateway.json");
+  await writeFile(
+    file,
+    JSON.stringify({
+      gatewayId: "gwcmd-test-gw",
+      party: "urn:epc:id:pgln:4012345.00000",
+      // Nothing listens on port 1: the uplink keeps retrying, as with a core that is down.
+      core: { address: "127.0.0.1:1" },
+      keyFile: "gateway.key",
+      outbox: { path: "outbox", quotaBytes: "512MiB", peakEventsPerSecond: 1 },
+      devices: [
+        { id: "counter", kind: "mock" },
+        // A scanner that is not plugged in: the gateway keeps trying to open it.
+        { id: "absent", kind: "serial-barcode", path: join(dir, "no-such-tty"), baud: 9600 },
+      ],
+      readPoints: [
+        {
+          id: "counter",
+          rule: "dispensing",
+          readPoint: "urn:epc:id:sgln:4012345.00007.2",
+          devices: [{ deviceId: "counter" }, { deviceId: "absent" }],
+        },
+      ],
+      ...extra,
+    }),
+  );
+  return file;
+}
+
+function startProcess(config: string) {
+  let stderr = "";
+  let errorAt: number | undefined;
+  const p = spawn(process.execPath, [CLI_BIN, "gateway", "start", "--config", config], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  child = p;
+  p.stderr?.setEncoding("utf8");
+  p.stderr?.on("data", (t: string) => {
+    stderr += t;
+    if (errorAt === undefined && stderr.includes("suyuan gateway start:")) errorAt = Date.now();
+  });
+  const exited = new Promise<{ code: number | null; at: number }>((resolve) =>
+    p.on("exit", (code) => resolve({ code, at: Date.now() })),
+  );
+  return { p, exited, stderr: () => stderr, errorAt: () => errorAt };
+}
+
+async function until(cond: () => boolean, what: string, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe("suyuan gateway start (a real process)", () => {
+  it("exits 0 within a second of SIGTERM", async () => {
+    const g = startProcess(await writeConfig());
+    await until(() => g.stderr().includes('"msg":"gateway started"'), "the gateway to start");
+    // Let the absent scanner's open retries and the uplink's reconnects get going.
+    await new Promise((r) => setTimeout(r, 700));
+    const t0 = Date.now();
+    g.p.kill("SIGTERM");
+    const { code, at } = await g.exited;
+    expect(g.stderr()).toContain('"msg":"gateway stopped"');
+    expect(code).toBe(0);
+    expect(at - t0).toBeLessThan(1000);
+  }, 30_000);
+
+  it("a start that fails (HTTP port in use) prints the coded error and exits 1 promptly", async () => {
+    const server = createServer();
+    held = server;
+    const port = await new Promise<number>((resolve) =>
+      server.listen(0, "127.0.0.1", () => resolve((server.address() as { port: number }).port)),
+    );
+    const g = startProcess(await writeConfig({ http: { listen: `127.0.0.1:${port}` } }));
+    // Process start-up (tsx loader, gRPC, LevelDB) takes a few seconds on a busy machine; the
+    // failure must end it right after, not leave it running.
+    const { code, at } = await Promise.race([
+      g.exited,
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error("gateway still running")), 20_000)),
+    ]);
+    expect(code).toBe(1);
+    expect(g.stderr()).toMatch(
+      new RegExp(`suyuan gateway start: GATEWAY_HTTP_LISTEN_FAILED: http.listen 127.0.0.1:${port}: .*EADDRINUSE`),
+    );
+    // Down within a second of reporting the failure, though its devices and uplink had started.
+    expect(at - (g.errorAt() ?? 0)).toBeLessThan(1000);
+  }, 30_000);
+});
