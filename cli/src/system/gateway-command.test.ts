@@ -82,17 +82,17 @@ async function until(cond: () => boolean, what: string, ms = 20_000): Promise<vo
 }
 
 describe("suyuan gateway start (a real process)", () => {
-  it("exits 0 within a second of SIGTERM", async () => {
+  // No timing assertions here (shared, noisy machines): that stop() leaves no 5 s timer behind
+  // is asserted structurally in gateway/src/main.test.ts; this checks the process exits cleanly.
+  it("exits 0 on SIGTERM after a clean stop", async () => {
     const g = startProcess(await writeConfig());
     await until(() => g.stderr().includes('"msg":"gateway started"'), "the gateway to start");
     // Let the absent scanner's open retries and the uplink's reconnects get going.
     await new Promise((r) => setTimeout(r, 700));
-    const t0 = Date.now();
     g.p.kill("SIGTERM");
-    const { code, at } = await g.exited;
+    const { code } = await g.exited;
     expect(g.stderr()).toContain('"msg":"gateway stopped"');
     expect(code).toBe(0);
-    expect(at - t0).toBeLessThan(1000);
   }, 30_000);
 
   it("a start that fails (HTTP port in use) prints the coded error and exits 1 promptly", async () => {
@@ -104,7 +104,7 @@ describe("suyuan gateway start (a real process)", () => {
     const g = startProcess(await writeConfig({ http: { listen: `127.0.0.1:${port}` } }));
     // Process start-up (tsx loader, gRPC, LevelDB) takes a few seconds on a busy machine; the
     // failure must end it right after, not leave it running.
-    const { code, at } = await Promise.race([
+    const { code } = await Promise.race([
       g.exited,
       new Promise<never>((_, reject) => setTimeout(() => reject(new Error("gateway still running")), 20_000)),
     ]);
@@ -112,7 +112,5 @@ describe("suyuan gateway start (a real process)", () => {
     expect(g.stderr()).toMatch(
       new RegExp(`suyuan gateway start: GATEWAY_HTTP_LISTEN_FAILED: http.listen 127.0.0.1:${port}: .*EADDRINUSE`),
     );
-    // Down within a second of reporting the failure, though its devices and uplink had started.
-    expect(at - (g.errorAt() ?? 0)).toBeLessThan(1000);
   }, 30_000);
 });
