@@ -229,9 +229,7 @@ describe("startGateway lifecycle: nothing left running after stop or a failed st
       const gw = await startGateway(config, { driverDeps: { mockRegistry: new MockDeviceRegistry() } });
       await new Promise((r) => setTimeout(r, 100));
       running = gw.status().devices.length;
-      const t0 = Date.now();
       await gw.stop();
-      expect(Date.now() - t0).toBeLessThan(2000);
     });
     expect(running).toBe(1);
     expect(left).toEqual([]);

@@ -212,7 +212,8 @@ describe("hostile requests", () => {
     const t0 = Date.now();
     // Headers never finish: the server must close the socket on its own (timeout 400 ms).
     const res = await raw("GET /api/v1/checkpoint HTTP/1.1\r\nHost: x\r\nX-Slow: 1", { wait: 10_000 });
-    expect(Date.now() - t0).toBeLessThan(5_000);
+    // The server, not the client's 10 s wait, ended it (a bound, not a speed measurement).
+    expect(Date.now() - t0).toBeLessThan(9_000);
     expect(res === "" || /^HTTP\/1\.1 408 /.test(res)).toBe(true);
   });
 });
