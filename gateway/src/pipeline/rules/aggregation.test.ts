@@ -157,6 +157,67 @@ describe("packing rule, barcode workflow: container label, items, close", () => 
   });
 });
 
+describe("packing rule, nested barcode packing (childContainers: pallet of cases)", () => {
+  const CASES = ["2234567890", "2234567891", "2234567892"];
+  const label = (ref: string) => gs1128(`00${sscc(ref)}`);
+
+  it("pallet label, case labels, close → one ADD with parentID = pallet, childEPCs = the cases", () => {
+    const h = packing({ childContainers: true, closeCodes: ["CLOSE"] });
+    h.rule.onScan?.(h.scan(label(PALLET), T), "main");
+    for (const [i, c] of CASES.entries()) h.rule.onScan?.(h.scan(label(c), T + 1000 * (i + 1)), "main");
+    // The pallet's own label scanned again and a case scanned twice add nothing.
+    h.rule.onScan?.(h.scan(label(PALLET), T + 5000), "main");
+    h.rule.onScan?.(h.scan(label(CASES[0] as string), T + 6000), "main");
+    expect(h.events).toEqual([]);
+    h.rule.onClose?.(T + 7000);
+    expect(h.alerts).toEqual([]);
+    // SSCC (00) 2 0614141 234567890 + check digit 5 (GS1 GS §7.9 mod 10: weighted sum 135).
+    expect(ssccDl(CASES[0] as string)).toBe("https://id.gs1.org/00/206141412345678905");
+    expect(h.events).toEqual([
+      {
+        type: "AggregationEvent",
+        eventTime: "2024-05-01T10:00:07.000+08:00",
+        eventTimeZoneOffset: "+08:00",
+        action: "ADD",
+        parentID: PALLET_DL,
+        childEPCs: CASES.map(ssccDl),
+        bizStep: "packing",
+        disposition: "in_progress",
+        readPoint: { id: SGLN_LINE },
+        bizLocation: { id: SGLN_SITE },
+      },
+    ]);
+    expectValidEvents(h.events);
+    // After the close the next container label opens the next pallet.
+    h.rule.onScan?.(h.scan(label("1234567891"), T + 8000), "main");
+    h.rule.onScan?.(h.scan(label("2234567899"), T + 9000), "main");
+    h.rule.onClose?.(T + 10_000);
+    expect(h.events[1]).toMatchObject({ parentID: ssccDl("1234567891"), childEPCs: [ssccDl("2234567899")] });
+  });
+
+  it("a nested aggregation also closes after closeAfterMs", () => {
+    const h = packing({ childContainers: true, closeAfterMs: 30_000 });
+    h.setClock(0);
+    h.rule.onScan?.(h.scan(label(PALLET), T), "main");
+    h.rule.onScan?.(h.scan(label(CASES[0] as string), T + 1000), "main");
+    h.rule.tick?.(30_000);
+    expect(h.events).toEqual([
+      expect.objectContaining({ parentID: PALLET_DL, childEPCs: [ssccDl(CASES[0] as string)] }),
+    ]);
+  });
+
+  it("without childContainers the next container label still closes the open one", () => {
+    const h = packing();
+    h.rule.onScan?.(h.scan(label(PALLET), T), "main");
+    h.rule.onScan?.(h.scan(label(CASES[0] as string), T + 1000), "main");
+    expect(h.alerts).toEqual([expect.objectContaining({ code: "RULE_EMPTY_AGGREGATION", unit: PALLET_DL })]);
+  });
+
+  it("childContainers must be a boolean", () => {
+    expect(() => packing({ childContainers: "yes" })).toThrow(/childContainers.*true or false/);
+  });
+});
+
 describe("unpacking rule (AggregationEvent DELETE)", () => {
   it("RFID and barcode; a close with no items is a DELETE of the whole content", () => {
     const h = ruleHarness({ id: "unpack", rule: "unpacking", readPoint: SGLN_LINE, devices: [{ deviceId: "r1" }] });
