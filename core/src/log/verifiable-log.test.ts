@@ -179,6 +179,71 @@ describe("VerifiableLog: append", () => {
     await log.close();
   });
 
+  it("plans the next append while the previous write is pending; the served tree moves only when durable", async () => {
+    const indexRecords = vi.fn(() => []);
+    const { store, log } = await openLog(undefined, { indexRecords });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const realAppend = store.append.bind(store);
+    const spy = vi.spyOn(store, "append").mockImplementationOnce(async (b) => {
+      await gate;
+      return realAppend(b);
+    });
+    const first = log.append(storedRange(0, 3));
+    const second = log.append(storedRange(2, 3)); // event 2 repeats one of the first batch
+    await vi.waitFor(() => expect(indexRecords).toHaveBeenCalledTimes(5));
+    // Both planned (3 + 2 fresh events), neither durable: no size, no checkpoint, one write issued.
+    expect(log.size()).toBe(0);
+    expect(spy).toHaveBeenCalledTimes(1);
+    release();
+    expect((await first).map((o) => o.index)).toEqual([0, 1, 2]);
+    expect(await second).toEqual([
+      { status: "duplicate", index: 2 },
+      { status: "accepted", index: 3 },
+      { status: "accepted", index: 4 },
+    ]);
+    expect(log.size()).toBe(5);
+    expect(await store.size()).toBe(5);
+    expect(Reflect.get(log, "recent")).toEqual([]);
+    spy.mockRestore();
+    await log.close();
+  });
+
+  it("after a failed write, appends planned on top of it fail too (none acknowledged), later ones are re-planned", async () => {
+    const { store, log } = await openLog();
+    await log.append(storedRange(0, 2));
+    let fail!: (e: Error) => void;
+    const gate = new Promise<void>((_, reject) => {
+      fail = reject;
+    });
+    const spy = vi.spyOn(store, "append").mockImplementationOnce(() => gate);
+    const doomed = log.append(storedRange(2, 2));
+    // Only duplicates of the doomed batch, with meta: must not be acked as stored nor write its meta.
+    const onTop = log.append(storedRange(2, 2), [{ key: "gw/x", value: "after-doomed" }]);
+    await new Promise((r) => setTimeout(r, 10));
+    fail(new Error("disk full"));
+    await expect(doomed).rejects.toThrow("disk full");
+    await expect(onTop).rejects.toThrow("disk full");
+    expect(spy).toHaveBeenCalledTimes(1);
+    expect(await store.getMeta("gw/x")).toBeUndefined();
+    expect(log.size()).toBe(2);
+    spy.mockRestore();
+    expect((await log.append(storedRange(2, 3))).map((o) => `${o.status}:${o.index}`)).toEqual([
+      "accepted:2",
+      "accepted:3",
+      "accepted:4",
+    ]);
+    expect(await store.size()).toBe(5);
+    const cp = await log.signCheckpointNow();
+    const leaves = storedRange(0, 5).map(leaf);
+    expect(hx(cp.rootHash)).toBe(
+      hx(node(node(node(leaves[0]!, leaves[1]!), node(leaves[2]!, leaves[3]!)), leaves[4]!)),
+    );
+    await log.close();
+  });
+
   it("getEvent / getEvents / indexOf read back what was appended", async () => {
     const { log } = await openLog();
     const items = storedRange(0, 10);

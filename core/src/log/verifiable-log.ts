@@ -101,14 +101,33 @@ export class VerifiableLog implements Ledger {
   private frontier: Uint8Array[];
   private latest: SignedCheckpoint;
   private closed = false;
-  /** Serialises appends: each sees the size and frontier left by the one before. */
+  /**
+   * Appends are pipelined in two ordered stages. Planning (dedupe, index assignment, index
+   * records, new tree nodes) runs one append at a time against the PLANNED tree; writing runs
+   * one at a time in the same order, each write issued only after the previous one succeeded.
+   * So the CPU work of planning the next batch overlaps the durable write of the previous one,
+   * while `treeSize`/`frontier` (what checkpoints and proofs use) move only after a write is
+   * durable.
+   */
+  private planTail: Promise<unknown> = Promise.resolve();
+  /** The last issued write (rejected if it failed: the writes planned on top of it must not run). */
+  private writeTail: Promise<unknown> = Promise.resolve();
+  /** Every append's final result, for close(). */
   private appendTail: Promise<unknown> = Promise.resolve();
+  /** Size and frontier once every planned append is written. */
+  private plannedSize: number;
+  private plannedFrontier: Uint8Array[];
+  /** Bumped when a write fails: the plans made on top of it are void, planning restarts from the durable tree. */
+  private epoch = 0;
   /** Completed appends so far (a sequence number, not a size: all-duplicate appends count too). */
   private writeSeq = 0;
   /** `writeSeq` as seen by each dedupe lookup started and not yet consumed. */
   private readonly lookupsSince: number[] = [];
-  /** Event hashes written by recent appends that a pending lookup may have missed. */
-  private readonly recent: Array<{ seq: number; keys: Map<string, number> }> = [];
+  /**
+   * Event hashes of appends planned but not yet written (`seq` undefined), or written by write
+   * number `seq` while a lookup that may have missed them was pending; in planning order.
+   */
+  private readonly recent: Array<{ seq: number | undefined; epoch: number; keys: Map<string, number> }> = [];
   /** Serialises checkpoint signing, so checkpoints are put in increasing size. */
   private checkpointTail: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
@@ -126,6 +145,8 @@ export class VerifiableLog implements Ledger {
   ) {
     this.treeSize = state.size;
     this.frontier = state.frontier;
+    this.plannedSize = state.size;
+    this.plannedFrontier = state.frontier;
     this.latest = state.checkpoint;
     this.lastSignedAt = now();
   }
@@ -272,38 +293,56 @@ export class VerifiableLog implements Ledger {
     const lookup =
       unique.length === 0 ? Promise.resolve([]) : this.store.findByEventHashes(unique.map((p) => p.eventHash));
     lookup.catch(() => undefined);
-    const run = this.appendTail.then(async () => {
+    const planned = this.planTail.then(async () => {
       try {
-        return await this.appendPrepared(prepared, firstAt, unique, await lookup, seenWrites, meta);
+        return this.plan(prepared, firstAt, unique, await lookup, seenWrites, meta);
       } finally {
         this.lookupDone(seenWrites);
       }
+    });
+    this.planTail = planned.catch(() => undefined);
+    const run = planned.then(async (w) => {
+      await w.written;
+      return w.outcomes;
     });
     this.appendTail = run.catch(() => undefined);
     return run;
   }
 
-  /** Forgets recent writes that no pending lookup can have missed. */
+  /** Ends a lookup's window, then forgets written events no pending lookup can have missed. */
   private lookupDone(seq: number): void {
     const at = this.lookupsSince.indexOf(seq);
     if (at >= 0) this.lookupsSince.splice(at, 1);
-    const oldest = this.lookupsSince.length === 0 ? this.writeSeq : Math.min(...this.lookupsSince);
-    while (this.recent.length > 0 && this.recent[0]!.seq <= oldest) this.recent.shift();
+    this.pruneRecent();
   }
 
-  // Appends queued before close() still run: close() drains the queue.
-  private async appendPrepared(
+  private pruneRecent(): void {
+    const oldest = this.lookupsSince.length === 0 ? this.writeSeq : Math.min(...this.lookupsSince);
+    while (this.recent.length > 0) {
+      const r = this.recent[0]!;
+      if (r.seq === undefined || r.seq > oldest) break;
+      this.recent.shift();
+    }
+  }
+
+  /**
+   * Planning stage (synchronous, in append order): outcomes, index records and tree nodes of
+   * one append on top of the planned tree, and its write queued behind the previous write.
+   * Appends queued before close() still run: close() drains the queue.
+   */
+  private plan(
     prepared: Prepared[],
     firstAt: Map<string, number>,
     unique: Prepared[],
     found: (number | undefined)[],
     seenWrites: number,
     meta: readonly MetaPut[],
-  ): Promise<AppendOutcome[]> {
+  ): { outcomes: AppendOutcome[]; written: Promise<void> } {
     const outcomes: AppendOutcome[] = new Array(prepared.length);
-    // Writes that completed after the lookup started may hold some of these events.
+    // Appends planned but not yet durable, and writes that completed after the lookup
+    // started, may hold some of these events.
     for (const w of this.recent) {
-      if (w.seq <= seenWrites) continue;
+      if (w.seq !== undefined && w.seq <= seenWrites) continue;
       for (let u = 0; u < unique.length; u++) {
         if (found[u] === undefined) found[u] = w.keys.get(unique[u]!.key);
       }
@@ -312,7 +351,8 @@ export class VerifiableLog implements Ledger {
     const assigned: number[] = new Array(unique.length);
     const fresh: Prepared[] = [];
     const isNew: boolean[] = new Array(unique.length);
-    let next = this.treeSize;
+    const start = this.plannedSize;
+    let next = start;
     for (let u = 0; u < unique.length; u++) {
       const at = found[u];
       if (at !== undefined) {
@@ -332,7 +372,6 @@ export class VerifiableLog implements Ledger {
       outcomes[i] = isNew[u] && first ? { status: "accepted", index } : { status: "duplicate", index };
     }
 
-    const start = this.treeSize;
     const entries: LogEntry[] = new Array(fresh.length);
     const leaves: Uint8Array[] = new Array(fresh.length);
     const indexes: IndexRecord[] = [];
@@ -344,25 +383,50 @@ export class VerifiableLog implements Ledger {
         for (const r of this.indexRecords(p.stored, start + i)) indexes.push(r);
       }
     }
-    const grown = appendToFrontier(start, this.frontier, leaves);
+    const grown = appendToFrontier(start, this.plannedFrontier, leaves);
     // Level 0 is stored with the entries themselves.
     const nodes: NodeHash[] = [];
     for (const n of grown.nodes) if (n.level > 0) nodes.push(n);
-    if (entries.length > 0 || meta.length > 0) {
-      await this.store.append({ entries, nodes, indexes, meta });
-    }
-    // Only after the write is durable does the in-memory tree move on.
-    this.treeSize = grown.size;
-    this.frontier = grown.frontier;
-    this.writeSeq++;
-    if (fresh.length > 0 && this.lookupsSince.length > 1) {
-      // Other lookups are in flight (this one's own is still listed): they may miss these.
+
+    const epoch = this.epoch;
+    let pending: { seq: number | undefined; epoch: number; keys: Map<string, number> } | undefined;
+    if (fresh.length > 0) {
+      // Later appends are planned before this one is durable: their lookups cannot see it.
       const keys = new Map<string, number>();
       for (let i = 0; i < fresh.length; i++) keys.set(fresh[i]!.key, start + i);
-      this.recent.push({ seq: this.writeSeq, keys });
+      pending = { seq: undefined, epoch, keys };
+      this.recent.push(pending);
     }
-    if (fresh.length > 0) this.scheduleCheckpoint();
-    return outcomes;
+    this.plannedSize = grown.size;
+    this.plannedFrontier = grown.frontier;
+
+    // Everything in it was made here for this write: handed over to the store uncopied.
+    const batch = entries.length > 0 || meta.length > 0 ? { entries, nodes, indexes, meta, transfer: true } : undefined;
+    // Issued only once the previous write succeeded: outcomes here may point at its entries,
+    // so after a failed write nothing planned on top of it is written (or acknowledged).
+    const written = this.writeTail.then(async () => {
+      if (batch !== undefined) await this.store.append(batch);
+      // Only after the write is durable does the served tree move on (writes complete in order).
+      this.treeSize = grown.size;
+      this.frontier = grown.frontier;
+      this.writeSeq++;
+      if (pending !== undefined) pending.seq = this.writeSeq;
+      if (fresh.length > 0) this.scheduleCheckpoint();
+      this.pruneRecent();
+    });
+    written.catch(() => {
+      if (this.epoch !== epoch) return;
+      // Plan again from the durable tree; appends planned on the failed one fail with it.
+      this.epoch++;
+      this.plannedSize = this.treeSize;
+      this.plannedFrontier = this.frontier;
+      for (let i = this.recent.length - 1; i >= 0; i--) {
+        if (this.recent[i]!.seq === undefined) this.recent.splice(i, 1);
+      }
+      this.writeTail = Promise.resolve();
+    });
+    this.writeTail = written;
+    return { outcomes, written };
   }
 
   async getEvent(index: number): Promise<LoggedEvent | undefined> {
@@ -491,7 +555,10 @@ export class VerifiableLog implements Ledger {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // Every append planned so far, then every write issued (in order; a failed one ends the chain).
+    await this.planTail;
     await this.appendTail;
+    await this.writeTail.catch(() => undefined);
     if (this.timer !== undefined) {
       clearTimeout(this.timer);
       this.timer = undefined;

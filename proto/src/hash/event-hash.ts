@@ -2,7 +2,7 @@
  * The CBV 2.0 event hash ID (CBV 2.0 §8.9): `ni:///sha-256;<64 hex>?ver=CBV2.0`, an RFC 6920
  * "ni" URI over the SHA-256 of the event's pre-hash string (UTF-8).
  */
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { EpcisEvent } from "../epcis/model.ts";
 import { SuyuanError } from "../errors.ts";
 import { toCanonicalDigitalLink } from "../identifiers/canonical-dl.ts";
@@ -35,7 +35,8 @@ export function preHashString(ev: EpcisEvent, opts?: PreHashOptions): string {
 
 /** The 32-byte SHA-256 digest of the event's pre-hash string. */
 export function eventHashBytes(ev: EpcisEvent, opts?: PreHashOptions): Uint8Array {
-  const d = createHash("sha256").update(defaultPreHash(ev, opts?.ignoreFields), "utf8").digest();
+  // One-shot crypto.hash: no Hash object per event (this runs for every event captured).
+  const d = hash("sha256", defaultPreHash(ev, opts?.ignoreFields), "buffer");
   return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
 }
 
@@ -43,7 +44,7 @@ export function eventHashBytes(ev: EpcisEvent, opts?: PreHashOptions): Uint8Arra
 export function eventHash(ev: EpcisEvent, opts?: EventHashOptions): string {
   const suffix = SUFFIX[opts?.cbvVersion ?? "2.0"];
   if (suffix === undefined) throw new TypeError(`eventHash: cbvVersion must be "2.0" or "2.1"`);
-  return PREFIX + createHash("sha256").update(defaultPreHash(ev, opts?.ignoreFields), "utf8").digest("hex") + suffix;
+  return PREFIX + hash("sha256", defaultPreHash(ev, opts?.ignoreFields), "hex") + suffix;
 }
 
 /** Formats a 32-byte digest as an event hash ID. */

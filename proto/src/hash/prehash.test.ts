@@ -265,16 +265,43 @@ describe("pre-hash string (CBV 2.0 §8.9.2)", () => {
     );
   });
 
-  it("caches repeated location conversions (bounded)", () => {
-    const small = createPreHasher({ canonicalId, cacheSize: 2 });
+  it("caches repeated conversions, list members and parentID included", () => {
+    const cached = createPreHasher({ canonicalId, cacheSize: 64 });
     calls.length = 0;
     const ev = referenceEvent();
-    small(ev);
-    small(ev);
-    const rp = calls.filter((c) => c === "urn:epc:id:sgln:4012345.00011.987").length;
-    expect(rp).toBe(1);
-    const epc = calls.filter((c) => c === "urn:epc:id:sscc:4012345.0000000111").length;
-    expect(epc).toBe(2); // list members are not cached: they rarely repeat
+    const first = cached(ev);
+    const converted = calls.length;
+    expect(converted).toBeGreaterThan(0);
+    // The same identifiers again (a unit commissioned, then packed): no new conversions.
+    expect(cached(ev)).toBe(first);
+    expect(calls.length).toBe(converted);
+    expect(calls.filter((c) => c === "urn:epc:id:sscc:4012345.0000000111")).toHaveLength(1);
+    const packed: EpcisEvent = {
+      type: "AggregationEvent",
+      eventTime: "2020-03-04T11:00:31.000+01:00",
+      eventTimeZoneOffset: "+01:00",
+      parentID: "urn:epc:id:sscc:4012345.0000000111",
+      childEPCs: ["urn:epc:id:sscc:4012345.0000000111"],
+      action: "ADD",
+    };
+    const expected = createPreHasher({ canonicalId, cacheSize: 0 })(packed);
+    calls.length = 0;
+    expect(cached(packed)).toBe(expected);
+    expect(calls).toEqual([]);
+  });
+
+  it("keeps the cache bounded and can do without one", () => {
+    const tiny = createPreHasher({ canonicalId, cacheSize: 2 });
+    const none = createPreHasher({ canonicalId, cacheSize: 0 });
+    const ev = referenceEvent();
+    // Far more distinct cacheable values than the bound: every call still hashes the same.
+    expect(tiny(ev)).toBe(preHash(ev));
+    expect(tiny(ev)).toBe(preHash(ev));
+    calls.length = 0;
+    none(ev);
+    const once = calls.length;
+    none(ev);
+    expect(calls.length).toBe(2 * once);
   });
 
   it("works without a canonicaliser (identifiers as written)", () => {

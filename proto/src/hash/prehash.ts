@@ -86,46 +86,42 @@ function byCodeUnits(a: string, b: string): number {
 export function createPreHasher(options: PreHasherOptions = {}): PreHasher {
   const canonicalId = options.canonicalId;
   const cacheSize = options.cacheSize ?? 4096;
-  // value as written -> canonical identifier (or the value itself when it is none)
-  const cache = new Map<string, string>();
-
-  function toIdentifier(text: string, cacheable: boolean): string {
+  function toIdentifier(text: string): string {
     if (canonicalId === undefined) return text;
-    if (cacheable && cacheSize > 0) {
-      const hit = cache.get(text);
-      if (hit !== undefined) return hit;
-    }
-    let out = text;
     try {
-      out = canonicalId(text) ?? text;
+      return canonicalId(text) ?? text;
     } catch {
       // Not a GS1 identifier (urn:uuid:, a plain web URI, a malformed EPC): hashed as written.
-      out = text;
+      return text;
     }
-    if (cacheable && cacheSize > 0) {
-      if (cache.size >= cacheSize) cache.clear();
-      cache.set(text, out);
-    }
-    return out;
   }
 
   /**
    * CBV 2.0 §8.9.2 canonical value: CURIE and CBV-URN vocabulary to web URIs, numbers without
    * redundant characters, identifiers to canonical Digital Link. `text` is already trimmed.
    */
-  function canonText(text: string, cacheable: boolean): string {
+  function canonText(text: string): string {
     let t = expandStandardCurie(text);
     t = rewriteCbvUrns(t);
     const num = normaliseNumericText(t);
     if (num !== undefined) return num;
     const c = t.charCodeAt(0);
-    if (c === 117 /* u */) return t.startsWith("urn:epc:") ? toIdentifier(t, cacheable) : t;
+    if (c === 117 /* u */) return t.startsWith("urn:epc:") ? toIdentifier(t) : t;
     if (c === 104 /* h */) {
       // CBV and GS1 Web Vocabulary URIs are never identifiers: skip the canonicaliser.
       if (t.startsWith("https://ref.gs1.org/") || t.startsWith("https://gs1.org/voc/")) return t;
-      if (t.startsWith("https://") || t.startsWith("http://")) return toIdentifier(t, cacheable);
+      if (t.startsWith("https://") || t.startsWith("http://")) return toIdentifier(t);
     }
     return t;
+  }
+
+  // trimmed value as written (prefixed by its vocabulary kind, if any) -> its canonical value.
+  // Identifiers, locations and vocabulary repeat from event to event (a unit commissioned,
+  // then packed, then shipped): a hit skips CURIE/URN expansion and identifier parsing.
+  const valueCache = new Map<string, string>();
+
+  function canonValue(t: string, vocab: VocabularyKind | undefined): string {
+    return canonText(vocab === undefined ? t : expandBareWord(t, vocab));
   }
 
   /** `name=value` for a string field; "" when absent or blank (rule 5/6). */
@@ -133,8 +129,18 @@ export function createPreHasher(options: PreHasherOptions = {}): PreHasher {
     if (value === undefined || value === null) return "";
     let t = typeof value === "string" ? value.trim() : String(value);
     if (t.length === 0) return "";
-    if (vocab !== undefined) t = expandBareWord(t, vocab);
-    t = canonText(t, cacheable);
+    if (cacheable && cacheSize > 0) {
+      const k = vocab === undefined ? t : vocab + "\u0000" + t;
+      let hit = valueCache.get(k);
+      if (hit === undefined) {
+        hit = canonValue(t, vocab);
+        if (valueCache.size >= cacheSize) valueCache.clear();
+        valueCache.set(k, hit);
+      }
+      t = hit;
+    } else {
+      t = canonValue(t, vocab);
+    }
     return t.length === 0 ? "" : name + "=" + t;
   }
 
@@ -158,7 +164,7 @@ export function createPreHasher(options: PreHasherOptions = {}): PreHasher {
     if (ids === undefined || ids.length === 0) return "";
     const parts: string[] = [];
     for (const id of ids) {
-      const f = field("epc", id);
+      const f = field("epc", id, true);
       if (f) parts.push(f);
     }
     if (parts.length === 0) return "";
@@ -197,7 +203,7 @@ export function createPreHasher(options: PreHasherOptions = {}): PreHasher {
     if (v === undefined || v === null) return "";
     if (typeof v === "string") {
       const t = v.trim();
-      return t.length === 0 ? "" : canonText(t, false);
+      return t.length === 0 ? "" : canonText(t);
     }
     if (typeof v === "number") return formatNumber(v) ?? String(v);
     return v ? "true" : "false";
@@ -235,7 +241,7 @@ export function createPreHasher(options: PreHasherOptions = {}): PreHasher {
       for (const a of attrs) {
         if (a.ns === XMLNS_NS || a.ns === XSI_NS || a.name === "xmlns" || a.prefix === "xmlns") continue;
         const t = a.value.trim();
-        parts.push(qualifiedName(a.ns, a.name) + (t ? "=" + canonText(t, false) : ""));
+        parts.push(qualifiedName(a.ns, a.name) + (t ? "=" + canonText(t) : ""));
       }
     }
     if (children !== undefined) {
@@ -416,7 +422,7 @@ export function createPreHasher(options: PreHasherOptions = {}): PreHasher {
       field("eventTimeZoneOffset", ev.eventTimeZoneOffset) +
       cert +
       idList("epcList", ev.epcList) +
-      field("parentID", ev.parentID) +
+      field("parentID", ev.parentID, true) +
       idList("inputEPCList", ev.inputEPCList) +
       idList("childEPCs", ev.childEPCs) +
       quantityList("quantityList", ev.quantityList) +

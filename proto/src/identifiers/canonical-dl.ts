@@ -304,6 +304,75 @@ function fromDigitalLink(input: string): string {
   throw dlError("ID_DL_NO_PRIMARY_KEY", input, "no GS1 primary key AI in the path (GS1 DL 1.2 §4)", "path");
 }
 
+const SGTIN = "urn:epc:id:sgtin:";
+const SSCC = "urn:epc:id:sscc:";
+const SGLN = "urn:epc:id:sgln:";
+
+/** True when input[from, to) is all ASCII digits (empty: true). */
+function digitsIn(input: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = input.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+/** True when input[from..] is 1–20 ASCII letters and digits (a GS3A3 value needing no escapes). */
+function alnumTail(input: string, from: number): boolean {
+  const n = input.length - from;
+  if (n < 1 || n > 20) return false;
+  for (let i = from; i < input.length; i++) {
+    const c = input.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122))) return false;
+  }
+  return true;
+}
+
+/**
+ * The plain forms of the three identifiers nearly every event carries (SGTIN, SSCC, SGLN: TDS
+ * 2.1 §6.3.1, §6.3.2, §6.3.3), converted without the general EPC parser: company prefix of 6–12
+ * digits, the reference filling the scheme's digit count, and a serial / extension of letters
+ * and digits only (so it has no escapes to decode and none to add). Anything else (patterns,
+ * escapes, wrong lengths, other schemes) returns undefined and takes the general path, which
+ * also produces every error. The result is the one the general path gives (TDS 2.1 §7.1–§7.3).
+ */
+function fastEpc(input: string): string | undefined {
+  let start: number;
+  let total: number;
+  if (input.startsWith(SGTIN)) {
+    start = SGTIN.length;
+    total = 13;
+  } else if (input.startsWith(SSCC)) {
+    start = SSCC.length;
+    total = 17;
+  } else if (input.startsWith(SGLN)) {
+    start = SGLN.length;
+    total = 12;
+  } else {
+    return undefined;
+  }
+  const d1 = input.indexOf(".", start);
+  const cpLen = d1 - start;
+  if (cpLen < 6 || cpLen > 12 || !digitsIn(input, start, d1)) return undefined;
+  const cp = input.slice(start, d1);
+  if (total === 17) {
+    // SSCC: company prefix . extension digit + serial reference, no further component.
+    const ref = input.slice(d1 + 1);
+    if (cpLen + ref.length !== total || !digitsIn(ref, 0, ref.length)) return undefined;
+    return STEM + "00/" + withCheckDigit(ref[0] + cp + ref.slice(1));
+  }
+  const d2 = input.indexOf(".", d1 + 1);
+  if (d2 < 0 || cpLen + (d2 - d1 - 1) !== total || !digitsIn(input, d1 + 1, d2) || !alnumTail(input, d2 + 1)) {
+    return undefined;
+  }
+  const ref = input.slice(d1 + 1, d2);
+  const last = input.slice(d2 + 1);
+  if (total === 13) return STEM + "01/" + withCheckDigit(ref[0] + cp + ref.slice(1)) + "/21/" + last;
+  // SGLN: extension "0" means the GLN alone (TDS 2.1 §7.4).
+  const gln = withCheckDigit(cp + ref);
+  return last === "0" ? STEM + "414/" + gln : STEM + "414/" + gln + "/254/" + last;
+}
+
 /**
  * The canonical GS1 Digital Link URI (`https://id.gs1.org/…`) of an EPC pure-identity URI,
  * `urn:epc:class:lgtin:` URI, `urn:epc:idpat:` URI with a wildcard serial, or any GS1 Digital
@@ -312,6 +381,8 @@ function fromDigitalLink(input: string): string {
 export function toCanonicalDigitalLink(input: string): string {
   if (typeof input !== "string") throw new TypeError("toCanonicalDigitalLink: input must be a string");
   if (input.startsWith("urn:epc:")) {
+    const fast = fastEpc(input);
+    if (fast !== undefined) return fast;
     const out = fromEpc(parseEpcUri(input));
     if (out === null) {
       throw dlError("ID_DL_NOT_GS1", input, "this EPC carries no GS1 key (no Digital Link form, CBV 2.0 §8.9)");

@@ -89,6 +89,32 @@ export function appendTests(ctx: SuiteContext): void {
       expect(hexOf((await store.getNodeHash(0, 0))!)).toBe(hexOf(snapshot.leafHash));
     });
 
+    it("with transfer: stores what was handed over, and still checks it", async () => {
+      const store = await ctx.openStore();
+      const es = entries(0, 3);
+      const indexes = [{ index: "id", key: "k", value: new Uint8Array([1, 2]) }];
+      await store.append({ entries: es, indexes, transfer: true });
+      for (const e of es) expectEntry(await store.getEntry(e.index), e);
+      expect(await store.lookup("id", "k")).toEqual([new Uint8Array([1, 2])]);
+      // Reads are still the caller's own copies.
+      (await store.getEntry(0))!.record.fill(9);
+      expectEntry(await store.getEntry(0), es[0]!);
+      const bad = { ...entry(3), leafHash: new Uint8Array(31) };
+      await expect(store.append({ entries: [bad], transfer: true })).rejects.toThrow(TypeError);
+      await expect(
+        store.append({
+          entries: entries(3, 1),
+          indexes: [{ index: "bad name", key: "k", value: "v" }],
+          transfer: true,
+        }),
+      ).rejects.toThrow(TypeError);
+      await rejectsWithCode(
+        store.append({ entries: [entry(0, "e")].map((e) => ({ ...e, index: 3 })), transfer: true }),
+        "STORE_DUPLICATE",
+      );
+      expect(await store.size()).toBe(3);
+    });
+
     it("accepts a batch without entries (index records and meta only)", async () => {
       const store = await ctx.openStore();
       await store.append({

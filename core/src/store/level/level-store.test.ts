@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Level } from "level";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { entries, rejectsWithCode, sha } from "../conformance/fixtures.ts";
+import { bytes, entries, rejectsWithCode, sha } from "../conformance/fixtures.ts";
 import { runStoreConformance } from "../conformance/suite.ts";
 import { LevelStore } from "./level-store.ts";
 
@@ -87,6 +87,40 @@ describe("LevelStore specifics", () => {
       expect((await db.get(b("s!")))!.toString("latin1")).toBe("000000000002");
       expect((await db.get(b("v!")))!.toString("latin1")).toBe("suyuan-ledger/1");
     });
+  });
+
+  it("writes appends larger than one write slab byte for byte (multi-byte keys, large records and values)", async () => {
+    const dir = freshDir();
+    const store = new LevelStore(dir);
+    await store.open();
+    // ~1 MB over several slab chunks: big records, 3- and 4-byte UTF-8 keys, a value larger than a chunk.
+    const es = entries(0, 100, "big", 3000);
+    const indexes = [];
+    for (let i = 0; i < 1000; i++) {
+      indexes.push({ index: "id", key: `溯源-${i}-😀`.repeat(1 + (i % 7)), value: `值${i}`.repeat(1 + (i % 5)) });
+    }
+    const huge = Buffer.from(bytes(300 * 1024, 7));
+    indexes.push({ index: "blob", key: "huge", value: huge });
+    await store.append({ entries: es, indexes, meta: [{ key: "gw/😀", value: "状态" }] });
+    await store.close();
+    await store.open();
+    const back = await store.getEntries(0, 100);
+    const hexOf = (e: { eventHash: Uint8Array; leafHash: Uint8Array; record: Uint8Array }) =>
+      Buffer.concat([e.eventHash, e.leafHash, e.record]).toString("hex");
+    expect(back.map(hexOf)).toEqual(es.map(hexOf));
+    for (const i of [0, 1, 500, 999]) {
+      const r = indexes[i]!;
+      expect(await store.lookup("id", r.key)).toEqual([r.value]);
+    }
+    const [blob] = await store.lookup("blob", "huge");
+    expect(Buffer.from(blob as Uint8Array).equals(huge)).toBe(true);
+    expect(await store.getMeta("gw/😀")).toBe("状态");
+    const all = [];
+    for await (const h of store.scan("id")) all.push(h);
+    expect(all).toHaveLength(1000);
+    expect(await store.getNodeHashes([{ level: 0, index: 99 }])).toEqual([es[99]!.leafHash]);
+    expect(await store.findByEventHashes([es[50]!.eventHash])).toEqual([50]);
+    await store.close();
   });
 
   it("refuses a second open of a directory in use with STORE_OPEN_FAILED", async () => {
