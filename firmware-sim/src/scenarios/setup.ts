@@ -99,10 +99,16 @@ function readPointConfig(s: Scenario, site: SiteSpec, rp: ReadPointSpec): Record
   if (rp.zones) out.zones = rp.zones;
   if (rp.closeCodes) out.closeCodes = rp.closeCodes;
   const selectors = [...rp.devices, ...(rp.zones?.input ?? []), ...(rp.zones?.output ?? [])];
-  const hasRfid = selectors.some((d) => site.devices.find((x) => x.id === d.deviceId)?.kind === "serial-uhf");
+  const kindOf = (id: string) => site.devices.find((x) => x.id === id)?.kind;
+  const hasRfid = selectors.some((d) => kindOf(d.deviceId) === "serial-uhf");
   if (hasRfid) {
     // Short cycles so the scenario plays quickly; a tag is gone after 2 missed cycles (ALE 1.1 §8.2).
     out.cycle = { durationMs: s.timing.cycleMs, missTolerance: 2 };
+  }
+  if (selectors.some((d) => kindOf(d.deviceId) === "serial-uhf" || kindOf(d.deviceId) === "mqtt-reader")) {
+    // Tags in a portal's own field read at −65…−45 dBm; cross-reads from the neighbouring door
+    // arrive at −82…−72 dBm (devices/noise.ts). −70 keeps the first and drops the second.
+    out.minRssi = -70;
   }
   return { ...out, ...rp.options };
 }

@@ -72,6 +72,20 @@ describe("read point configuration", () => {
     expect(() => parsePipelineConfig({ readPoints: [], extra: 1 })).toThrow("RULE_BAD_CONFIG: extra: unknown key");
   });
 
+  it("minRssi: a dBm threshold per read point, validated", () => {
+    const c = parsePipelineConfig({ readPoints: [rp({ minRssi: -70 }), rp({ id: "rp2" })] });
+    expect(c.readPoints[0]?.minRssi).toBe(-70);
+    expect(c.readPoints[1]?.minRssi).toBeUndefined();
+    expect(parse(rp({ minRssi: "-70" }))).toThrow(
+      /^RULE_BAD_CONFIG: readPoints\[0\]\.minRssi: must be a number, got string/,
+    );
+    expect(parse(rp({ minRssi: -200 }))).toThrow(
+      /^RULE_BAD_CONFIG: readPoints\[0\]\.minRssi: must be a signal strength in dBm from -128 to 20, got -200/,
+    );
+    // 70 instead of −70: would drop every read, so it is refused.
+    expect(parse(rp({ minRssi: 70 }))).toThrow("readPoints[0].minRssi: must be a signal strength in dBm");
+  });
+
   it("a prefix puts the pipeline section's keys in the whole file's terms", () => {
     expect(() => parsePipelineConfig({ readPoints: [rp({ readPoint: "x y" })] }, "pipeline")).toThrow(
       /^RULE_BAD_CONFIG: pipeline\.readPoints\[0\]\.readPoint/,

@@ -57,6 +57,12 @@ export interface ReadPointConfig {
   eventTimeZoneOffset: string;
   /** Scanned control codes that close an open workflow (aggregation, transformation run, shipment). */
   closeCodes: string[];
+  /**
+   * Weakest RFID read (dBm) this read point takes: reads with a lower `rssi` are dropped before
+   * smoothing and counted (`weakReads`); reads without an rssi pass. Screens out cross-reads of a
+   * neighbouring portal, which arrive tens of dB weaker than tags in the portal's own field.
+   */
+  minRssi?: number;
   /** The rule's own options (validated by the rule). */
   options: ConfigReader;
 }
@@ -264,7 +270,16 @@ const COMMON_KEYS = new Set([
   "barcodeDebounceMs",
   "eventTimeZoneOffset",
   "closeCodes",
+  "minRssi",
 ]);
+
+/**
+ * Plausible reader RSSI range in dBm: UHF readers report about −100 (sensitivity limit) to
+ * 0 dBm; the EPC Gen2 readers this gateway drives report a signed byte (−128…127), and no
+ * passive tag backscatters above +20 dBm. A threshold outside this range is a unit mistake
+ * (mW, or a positive number meant as negative dBm would drop or keep everything).
+ */
+export const MIN_RSSI_RANGE = [-128, 20] as const;
 
 function readPointConfig(r: ConfigReader, defaultOffset: string): ReadPointConfig {
   const id = r.reqStr("id");
@@ -315,6 +330,12 @@ function readPointConfig(r: ConfigReader, defaultOffset: string): ReadPointConfi
   if (debounce !== undefined) cycle.barcodeDebounceMs = debounce;
   const eventTimeZoneOffset = r.offset("eventTimeZoneOffset") ?? defaultOffset;
   const closeCodes = r.strList("closeCodes") ?? [];
+  const minRssi = r.num("minRssi");
+  if (minRssi !== undefined && (minRssi < MIN_RSSI_RANGE[0] || minRssi > MIN_RSSI_RANGE[1]))
+    r.fail(
+      "minRssi",
+      `must be a signal strength in dBm from ${MIN_RSSI_RANGE[0]} to ${MIN_RSSI_RANGE[1]}, got ${minRssi}`,
+    );
   // Everything else belongs to the rule; it is checked by the rule's parseOptions.
   const rest: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(r.raw)) if (!COMMON_KEYS.has(k)) rest[k] = v;
@@ -333,6 +354,7 @@ function readPointConfig(r: ConfigReader, defaultOffset: string): ReadPointConfi
   if (bizStep !== undefined) out.bizStep = bizStep;
   if (disposition !== undefined) out.disposition = disposition;
   if (zones) out.zones = zones;
+  if (minRssi !== undefined) out.minRssi = minRssi;
   return out;
 }
 

@@ -83,6 +83,32 @@ describe("pipeline: decode → smoothing → rules", () => {
     expect(logs.filter((m) => m === "pipeline.read.unrouted")).toHaveLength(1);
   });
 
+  it("minRssi: cross-reads weaker than the threshold are dropped before smoothing and counted", () => {
+    const p = createPipeline({ readPoints: [dock({ minRssi: -70 })] }, { now: () => T0 });
+    // A tag in the door's own field (−65…−45 dBm) and one from the next door (−82…−72 dBm).
+    p.push({ ...rfid("door-reader", sgtinHex(1), T0), rssi: -58 });
+    p.push({ ...rfid("door-reader", sgtinHex(2), T0), rssi: -76 });
+    p.push({ ...rfid("door-reader", sgtinHex(2), T0 + 10), rssi: -71 });
+    p.push({ ...rfid("door-reader", sgtinHex(3), T0 + 20), rssi: -70 }); // at the threshold: kept
+    p.push(rfid("door-reader", sgtinHex(4), T0 + 30)); // no rssi reported: kept
+    p.tick(T0);
+    const events = p.tick(T0 + 1000);
+    expect(events.flatMap((e) => e.epcList ?? []).sort()).toEqual([sgtinDl(1), sgtinDl(3), sgtinDl(4)]);
+    expect(p.present("dock1").map((t) => t.id.canonical)).not.toContain(sgtinDl(2));
+    const s = p.stats();
+    expect(s.weakReads).toBe(2);
+    expect(s.reads).toBe(5);
+    expect(s.decoded).toBe(3);
+  });
+
+  it("without minRssi, weak reads are kept", () => {
+    const p = createPipeline({ readPoints: [dock()] }, { now: () => T0 });
+    p.push({ ...rfid("door-reader", sgtinHex(2), T0), rssi: -90 });
+    p.tick(T0);
+    expect(p.tick(T0 + 1000).flatMap((e) => e.epcList ?? [])).toEqual([sgtinDl(2)]);
+    expect(p.stats().weakReads).toBe(0);
+  });
+
   it("routes antennas to zones and handles close codes before decoding (transformation station)", () => {
     let now = T0;
     const p = createPipeline(

@@ -41,6 +41,8 @@ export interface PipelineStats {
   reads: number;
   /** Reads from devices (or antennas) no read point is configured for. */
   unrouted: number;
+  /** Reads weaker than their read point's `minRssi` (dropped before decode and smoothing). */
+  weakReads: number;
   decoded: number;
   /** Keyless GS1 scans used as context (ship-to, lot labels). */
   attributes: number;
@@ -75,6 +77,8 @@ interface Target {
 
 interface ReadPointState {
   config: ReadPointConfig;
+  /** `config.minRssi`, or −∞ (every read passes): one comparison per read, no branch on undefined. */
+  minRssi: number;
   rule: Rule;
   smoothers: Smoother[];
   closeCodes: ReadonlySet<string>;
@@ -113,6 +117,7 @@ export function createPipeline(rawConfig: unknown, deps: PipelineDeps): Pipeline
   const stats: PipelineStats = {
     reads: 0,
     unrouted: 0,
+    weakReads: 0,
     decoded: 0,
     attributes: 0,
     rejected: {},
@@ -143,6 +148,7 @@ export function createPipeline(rawConfig: unknown, deps: PipelineDeps): Pipeline
     const options = mod.parseOptions(rp.options, rp);
     const state: ReadPointState = {
       config: rp,
+      minRssi: rp.minRssi ?? Number.NEGATIVE_INFINITY,
       rule: undefined as unknown as Rule,
       smoothers: [],
       closeCodes: new Set(rp.closeCodes.map(controlText)),
@@ -257,6 +263,12 @@ export function createPipeline(rawConfig: unknown, deps: PipelineDeps): Pipeline
           stats.unrouted++;
           log("pipeline.sensor.no_sensor_rule", { deviceId: read.deviceId, readPoint: target.rp.config.id });
         }
+        return;
+      }
+      // Before decode and smoothing: a cross-read from the next portal must not become an
+      // observation (nor cost a decode). Reads without an rssi pass (`undefined < x` is false).
+      if ((read.rssi as number) < target.rp.minRssi) {
+        stats.weakReads++;
         return;
       }
       if (

@@ -47,6 +47,35 @@ describe("ReadQueue", () => {
     expect(seen.at(-1)).toBe("2-2999");
   });
 
+  it("keeps order when the ring grows while wrapped around, and across waits", async () => {
+    const q = new ReadQueue(100);
+    const it = q.iterable()[Symbol.asyncIterator]();
+    const seen: string[] = [];
+    const pull = async (n: number) => {
+      for (let i = 0; i < n; i++) seen.push(((await it.next()).value as RawRead).data);
+    };
+    for (let i = 0; i < 12; i++) q.push(read(`a${i}`));
+    await pull(10); // head is now past the middle of the first ring
+    for (let i = 0; i < 40; i++) q.push(read(`b${i}`)); // wraps, then grows twice
+    expect(q.size).toBe(42);
+    await pull(42);
+    const waiting = it.next(); // empty: the consumer waits
+    q.push(read("c0"));
+    q.push(read("c1"));
+    seen.push(((await waiting).value as RawRead).data);
+    await pull(1);
+    expect(seen).toEqual([
+      ...Array.from({ length: 12 }, (_, i) => `a${i}`),
+      ...Array.from({ length: 40 }, (_, i) => `b${i}`),
+      "c0",
+      "c1",
+    ]);
+    // Capacity still bounds the buffer after growth.
+    for (let i = 0; i < 101; i++) q.push(read(`d${i}`));
+    expect(q.size).toBe(100);
+    expect(q.dropped).toBe(1);
+  });
+
   it("rejects a bad capacity and concurrent next()", () => {
     expect(() => new ReadQueue(0)).toThrow(TypeError);
     const q = new ReadQueue(2);

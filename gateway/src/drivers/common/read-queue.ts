@@ -11,10 +11,18 @@ import type { RawRead } from "../driver.ts";
  * and the drop is counted.
  */
 export class ReadQueue {
-  // Ring of pending reads: items[head .. items.length) are waiting, in arrival order.
-  private items: RawRead[] = [];
+  // Ring of pending reads: `count` reads from `ring[head]` on, wrapping, in arrival order. The
+  // ring's length is a power of two (index masking); it doubles when full, up to the first
+  // power of two ≥ capacity, and is never shrunk or reallocated while draining, so a steady
+  // stream of reads allocates nothing here (the old grow-then-`slice` array did, per burst).
+  private ring: Array<RawRead | undefined> = new Array(16).fill(undefined);
   private head = 0;
+  private count = 0;
   private waiter: ((r: IteratorResult<RawRead>) => void) | undefined;
+  // One executor for every wait: `new Promise(this.park)` allocates no closure per wait.
+  private readonly park = (resolve: (r: IteratorResult<RawRead>) => void): void => {
+    this.waiter = resolve;
+  };
   private ended = false;
   private iterated = false;
   private paused = false;
@@ -33,7 +41,7 @@ export class ReadQueue {
   }
 
   get size(): number {
-    return this.items.length - this.head;
+    return this.count;
   }
 
   /** Hands a read to the consumer; returns false if it was dropped (buffer full or ended). */
@@ -48,12 +56,14 @@ export class ReadQueue {
       w({ value: read, done: false });
       return true;
     }
-    if (this.size >= this.capacity) {
+    if (this.count >= this.capacity) {
       this.dropped++;
       return false;
     }
-    this.items.push(read);
-    if (!this.paused && this.onPressure !== undefined && this.size >= (this.capacity * 3) / 4) {
+    if (this.count === this.ring.length) this.grow();
+    this.ring[(this.head + this.count) & (this.ring.length - 1)] = read;
+    this.count++;
+    if (!this.paused && this.onPressure !== undefined && this.count >= (this.capacity * 3) / 4) {
       this.paused = true;
       this.onPressure(true);
     }
@@ -75,18 +85,23 @@ export class ReadQueue {
     return this.ended;
   }
 
+  /** Doubles the ring, unwrapping the pending reads to its start. */
+  private grow(): void {
+    const old = this.ring;
+    const next = new Array<RawRead | undefined>(old.length * 2).fill(undefined);
+    for (let i = 0; i < this.count; i++) next[i] = old[(this.head + i) & (old.length - 1)];
+    this.ring = next;
+    this.head = 0;
+  }
+
   private shift(): RawRead | undefined {
-    if (this.head >= this.items.length) return undefined;
-    const r = this.items[this.head];
-    this.head++;
-    if (this.head >= this.items.length) {
-      this.items = [];
-      this.head = 0;
-    } else if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-    if (this.paused && this.size <= this.capacity / 4) {
+    if (this.count === 0) return undefined;
+    const r = this.ring[this.head];
+    // Release the slot: a consumed read must not stay reachable from the ring.
+    this.ring[this.head] = undefined;
+    this.head = (this.head + 1) & (this.ring.length - 1);
+    this.count--;
+    if (this.paused && this.count <= this.capacity / 4) {
       this.paused = false;
       this.onPressure?.(false);
     }
@@ -105,9 +120,7 @@ export class ReadQueue {
             if (r !== undefined) return Promise.resolve({ value: r, done: false });
             if (this.ended) return Promise.resolve({ value: undefined, done: true });
             if (this.waiter !== undefined) throw new TypeError("concurrent next() calls on reads()");
-            return new Promise((resolve) => {
-              this.waiter = resolve;
-            });
+            return new Promise(this.park);
           },
           return: () => {
             // The consumer left (break out of for-await): keep buffering up to capacity, then

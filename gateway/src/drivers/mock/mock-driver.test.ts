@@ -24,7 +24,9 @@ describe("mock driver", () => {
     expect(emitRead({ deviceId: "dock-1", data: "3034257BF7194E4000001A85", antenna: 2, rssi: -51 })).toBe(true);
     expect(emitRead({ deviceId: "dock-1", data: "3034257BF7194E4000001A86", ts: 5 })).toBe(true);
     const got = await take(it, 2);
-    expect(got).toEqual([
+    // Strict: the delivered read carries exactly the emitted and defaulted fields (a copy, not
+    // the emitted object, and no `undefined` placeholders for fields the device left out).
+    expect(got).toStrictEqual([
       {
         deviceId: "dock-1",
         kind: "rfid",

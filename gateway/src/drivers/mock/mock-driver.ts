@@ -164,12 +164,20 @@ export class MockDriver implements Driver {
     const kind = device.kind;
     const listener: Listener = {
       read: (r) => {
-        const ok = this.queue.push({
-          ...r,
+        // Built field by field, not `{ ...r, deviceId, kind, ts }`: a spread whose overrides
+        // may or may not already exist on `r` falls off V8's object-clone fast path, and at a
+        // benchmark's 20 000 reads/s that copy cost more than the rest of the driver path.
+        const read: RawRead = {
           deviceId: r.deviceId ?? this.deviceId,
           kind: r.kind ?? kind,
+          data: r.data,
           ts: r.ts ?? this.now(),
-        });
+        };
+        if (r.antenna !== undefined) read.antenna = r.antenna;
+        if (r.rssi !== undefined) read.rssi = r.rssi;
+        if (r.pc !== undefined) read.pc = r.pc;
+        if (r.sensor !== undefined) read.sensor = r.sensor;
+        const ok = this.queue.push(read);
         if (ok) this.counts.reads++;
         return ok;
       },
