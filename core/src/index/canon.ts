@@ -2,42 +2,38 @@
 // form `parseCode` gives (a canonical GS1 Digital Link, an EPC URI for non-GS1 schemes, or
 // `urn:suyuan:cn-drug-code:…`), so a scan of any code form finds the same records.
 // Never throws: a URI that is not a GS1 / EPC / drug code is kept as written.
-import { parseCode } from "@suyuan/proto";
+import { parseCode, toCanonicalDigitalLink } from "@suyuan/proto";
 
 const CACHE_MAX = 20_000;
 
 /**
  * A bounded memo in two generations: when the young one fills, it becomes the old one and
  * the previous old one is dropped. Unlike clearing a single map, the identifiers just seen
- * (a unit commissioned, then packed a few events later) survive the turnover.
+ * (a unit commissioned, then packed a few events later) survive the turnover. Values are
+ * never undefined (a memoised "none" is null), so a lookup is one `get` per generation.
  */
-class Memo<V> {
+class Memo<V extends string | null> {
   private young = new Map<string, V>();
   private old = new Map<string, V>();
-  has(k: string): boolean {
-    return this.young.has(k) || this.old.has(k);
-  }
+  /** The memoised value, or undefined when `k` is not memoised. */
   get(k: string): V | undefined {
-    return this.young.has(k) ? this.young.get(k) : this.old.get(k);
+    const v = this.young.get(k);
+    return v !== undefined ? v : this.old.get(k);
   }
-  set(k: string, v: V): void {
+  set(k: string, v: V): V {
     if (this.young.size >= CACHE_MAX) {
       this.old = this.young;
       this.young = new Map();
     }
     this.young.set(k, v);
+    return v;
   }
 }
 
 const cache = new Memo<string>();
-const lotCache = new Memo<string | undefined>();
+const lotCache = new Memo<string | null>();
 // gtin14 ␀ lot → LGTIN Digital Link: every unit commissioned with an ILMD lot asks for it.
-const lgtinCache = new Memo<string | undefined>();
-
-function remember<V>(m: Memo<V>, k: string, v: V): V {
-  m.set(k, v);
-  return v;
-}
+const lgtinCache = new Memo<string | null>();
 
 // TDS 2.1 §8: `urn:epc:idpat:sgtin:CP.IR.*` names every serial of one GTIN, which is how
 // EPCIS 2.0 §7.3.3.3 writes a quantity element without a lot. Its canonical class id is the
@@ -60,6 +56,8 @@ export function gtinOfPattern(pattern: string): string | undefined {
 export function canon(raw: string): string {
   const hit = cache.get(raw);
   if (hit !== undefined) return hit;
+  const fast = epcIdFast(raw);
+  if (fast !== undefined) return cache.set(raw, fast);
   let out: string;
   const g = gtinOfPattern(raw);
   if (g !== undefined) out = g;
@@ -68,12 +66,35 @@ export function canon(raw: string): string {
       const r = parseCode(raw);
       out = r.canonical;
       // The same parse answers lotOfCode, which indexing asks next for most identifiers.
-      if (!lotCache.has(raw)) remember(lotCache, raw, lotOf(r));
+      if (lotCache.get(raw) === undefined) lotCache.set(raw, lotOf(r) ?? null);
     } catch {
       out = raw.trim();
     }
   }
-  return remember(cache, raw, out);
+  return cache.set(raw, out);
+}
+
+const EPC_ID = "urn:epc:id:";
+// TDS 2.1 §6.3: the pure-identity schemes that are no GS1 key; parseCode keeps their EPC URI.
+const NON_GS1 = ["gid:", "usdod:", "adi:", "bic:", "imovn:"];
+
+/**
+ * The canonical Digital Link of a GS1 EPC pure-identity URI (TDS 2.1 §6.3) straight from
+ * `toCanonicalDigitalLink` (which converts SGTIN / SSCC / SGLN without the general parser),
+ * instead of the whole `parseCode` result: for these inputs parseCode's canonical IS
+ * toCanonicalDigitalLink of the parsed URI (code.ts `fromEpcUri`), and canon.test.ts checks
+ * the two agree over generated URIs and the TDS vectors. Undefined (take parseCode) for
+ * anything else: surrounding whitespace, non-GS1 schemes, class / pattern URIs, and every
+ * input toCanonicalDigitalLink refuses (parseCode then decides, as before).
+ */
+function epcIdFast(raw: string): string | undefined {
+  if (!raw.startsWith(EPC_ID) || raw.charCodeAt(raw.length - 1) <= 32) return undefined;
+  for (const p of NON_GS1) if (raw.startsWith(p, EPC_ID.length)) return undefined;
+  try {
+    return toCanonicalDigitalLink(raw);
+  } catch {
+    return undefined;
+  }
 }
 
 function lotOf(r: ReturnType<typeof parseCode>): string | undefined {
@@ -87,14 +108,19 @@ function lotOf(r: ReturnType<typeof parseCode>): string | undefined {
  * its own lot. EPC URIs never carry a lot (TDS 2.1 §6.3.1).
  */
 export function lotOfCode(raw: string): string | undefined {
-  if (lotCache.has(raw)) return lotCache.get(raw);
+  // An EPC pure-identity URI never names a lot: parseCode gives it no class (code.ts
+  // `fromEpcUri`) and there is no `urn:epc:id:lgtin` (TDS 2.1 §6.3; LGTIN is a class URI,
+  // §6.4). canon.test.ts checks this against parseCode.
+  if (raw.startsWith(EPC_ID)) return undefined;
+  const hit = lotCache.get(raw);
+  if (hit !== undefined) return hit ?? undefined;
   let out: string | undefined;
   try {
     out = lotOf(parseCode(raw));
   } catch {
     out = undefined;
   }
-  return remember(lotCache, raw, out);
+  return lotCache.set(raw, out ?? null) ?? undefined;
 }
 
 const DL_GTIN = /^https:\/\/id\.gs1\.org\/01\/(\d{14})(?:\/|$)/;
@@ -107,7 +133,8 @@ export function gtinOf(canonical: string): string | undefined {
 /** The canonical LGTIN Digital Link for a GTIN-14 and a lot number (AI 10), if valid. */
 export function lgtin(gtin14: string, lot: string): string | undefined {
   const key = `${gtin14}\u0000${lot}`;
-  if (lgtinCache.has(key)) return lgtinCache.get(key);
+  const hit = lgtinCache.get(key);
+  if (hit !== undefined) return hit ?? undefined;
   let out: string | undefined;
   try {
     const r = parseCode(`https://id.gs1.org/01/${gtin14}/10/${encodeURIComponent(lot)}`);
@@ -115,7 +142,7 @@ export function lgtin(gtin14: string, lot: string): string | undefined {
   } catch {
     out = undefined;
   }
-  return remember(lgtinCache, key, out);
+  return lgtinCache.set(key, out ?? null) ?? undefined;
 }
 
 /** Kind of a canonical id, as far as the graph walks need it. */

@@ -1,9 +1,10 @@
 import { type EpcisEvent, eventHash } from "@suyuan/proto";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { StoredEvent } from "../model.ts";
 import type { IndexRecord } from "../store/store.ts";
 import { canon, kindOf } from "./canon.ts";
-import { indexRecords, padIndex, parseEntry, SEP, timeKey } from "./records.ts";
+import { indexRecords, isUtcMillis, padIndex, parseEntry, SEP, timeKey } from "./records.ts";
 
 // Canonical forms worked out by hand from GS1 General Specifications §7.9 check digits:
 // GTIN-14 of SGTIN 0614141.107346 = "1" + "0614141" + "07346" + check 4.
@@ -204,5 +205,32 @@ describe("indexRecords", () => {
   it("makes time keys sortable across offsets and pads indexes", () => {
     expect(timeKey("2024-06-01T00:30:00+08:00") < timeKey("2024-05-31T23:00:00Z")).toBe(true);
     expect(padIndex(7)).toBe("000000000007");
+  });
+
+  it("skips the Date round trip only for times it would return unchanged (property)", () => {
+    // The definition: UTC ISO 8601 with ms by way of Date, the input when Date cannot read it.
+    const viaDate = (t: string) => {
+      const ms = Date.parse(t);
+      return Number.isNaN(ms) ? t : new Date(ms).toISOString();
+    };
+    const d = (n: number) => fc.integer({ min: 0, max: 10 ** n - 1 }).map((v) => String(v).padStart(n, "0"));
+    // Field values around and beyond every range: month 00/13, day 29–31 in every month and
+    // leap year (1900, 2000, 2024), hour 24, minute 60, leap second 60.
+    const year = fc.oneof(d(4), fc.constantFrom("1900", "2000", "2023", "2024", "0000", "9999"));
+    const near = (max: number) => fc.integer({ min: 0, max: max + 1 }).map((v) => String(v).padStart(2, "0"));
+    const stamp = fc
+      .tuple(year, near(12), near(31), near(24), near(60), near(60), d(3), fc.constantFrom("Z", "Z", "+00:00", "z"))
+      .map(([y, mo, dd, h, mi, s, ms, z]) => `${y}-${mo}-${dd}T${h}:${mi}:${s}.${ms}${z}`);
+    fc.assert(
+      fc.property(stamp, (t) => {
+        expect(timeKey(t)).toBe(viaDate(t));
+        if (isUtcMillis(t)) expect(viaDate(t)).toBe(t);
+      }),
+      { numRuns: 5000 },
+    );
+    expect(isUtcMillis("2024-02-29T23:59:59.999Z")).toBe(true);
+    expect(isUtcMillis("2023-02-29T00:00:00.000Z")).toBe(false);
+    expect(timeKey("2023-02-29T00:00:00.000Z")).toBe("2023-03-01T00:00:00.000Z");
+    expect(timeKey("2024-06-01T24:00:00.000Z")).toBe("2024-06-02T00:00:00.000Z");
   });
 });

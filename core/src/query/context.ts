@@ -3,7 +3,18 @@
 // `Walk` (memo of scans) per query, so a query sees each identifier's records once.
 import { SuyuanError } from "@suyuan/proto";
 import { canon } from "../index/canon.ts";
-import { type Entry, IX, padIndex, parseEntry, parseEntryParts, SEP, TIME_MAX, TIME_MIN } from "../index/records.ts";
+import {
+  type Entry,
+  IX,
+  IX_LOT_PACKED,
+  IX_LOT_PACKED_SINCE,
+  padIndex,
+  parseEntry,
+  parseEntryParts,
+  SEP,
+  TIME_MAX,
+  TIME_MIN,
+} from "../index/records.ts";
 import type { LoggedEvent } from "../model.ts";
 import { compareKeys, type LedgerStore } from "../store/store.ts";
 import { maybeRecallNotice, recallNoticeOf } from "./notices.ts";
@@ -76,6 +87,7 @@ export function canonical(code: unknown, field: string): string {
 }
 
 const CHUNK = 256;
+const WIDE = /[\ud800-\uffff]/;
 const SHARED_CACHE = 4096;
 /**
  * A merged scan reads at most this many records of identifiers nobody asked for in a row
@@ -105,6 +117,8 @@ export class QueryContext {
    */
   private readonly shared = new Lru<string, { size: number; value: Promise<unknown> }>(SHARED_CACHE);
   private refreshing: Promise<void> | undefined;
+  /** Whether every logged event has its packed lot records (records.ts, lot-m-since). */
+  private packedLots = false;
 
   constructor(
     readonly store: LedgerStore,
@@ -215,7 +229,8 @@ export class QueryContext {
     const size = Math.ceil(wanted.length / parts);
     const slices: string[][] = [];
     for (let s = 0; s < wanted.length; s += size) slices.push(wanted.slice(s, s + size));
-    await Promise.all(slices.map((w) => this.mergedScan(index, w, out)));
+    const shapes = new Map<string, Entry>();
+    await Promise.all(slices.map((w) => this.mergedScan(index, w, out, shapes)));
     return out;
   }
 
@@ -226,7 +241,12 @@ export class QueryContext {
    * A range cut by its limit continues at its last key (skipping the records of that key
    * already read: a key's records keep their order).
    */
-  private async mergedScan(index: string, wanted: readonly string[], out: Map<string, Entry[]>): Promise<void> {
+  private async mergedScan(
+    index: string,
+    wanted: readonly string[],
+    out: Map<string, Entry[]>,
+    shapes: Map<string, Entry>,
+  ): Promise<void> {
     const ids = wanted.map((w) => w.slice(0, -1));
     const lists = ids.map((id) => out.get(id)!);
     const end = `${ids[ids.length - 1]!}\u0020`; // past every key of the last prefix
@@ -262,11 +282,33 @@ export class QueryContext {
           // the time part itself holds a ␟).
           const b = key.lastIndexOf(SEP);
           const a = key.lastIndexOf(SEP, b - 1);
-          lists[p]!.push(
-            a === prefix.length - 1
-              ? parseEntryParts(ids[p]!, key.slice(a + 1, b), Number(key.slice(b + 1)), value)
-              : parseEntry(key, value),
-          );
+          if (a === prefix.length - 1) {
+            // Many records share a value (the units of one event, the sales at one store):
+            // its fields are parsed once and the strings shared, which keeps a recall's 420k
+            // entries small (fewer strings to allocate, to hold and to collect).
+            let v = shapes.get(value);
+            if (v === undefined) {
+              v = parseEntryParts("", "", 0, value);
+              shapes.set(value, v);
+            }
+            // Same fields, in the same order, as parseEntryParts.
+            lists[p]!.push({
+              id: ids[p]!,
+              time: key.slice(a + 1, b),
+              index: Number(key.slice(b + 1)),
+              role: v.role,
+              type: v.type,
+              action: v.action,
+              bizStep: v.bizStep,
+              disposition: v.disposition,
+              bizLocation: v.bizLocation,
+              readPoint: v.readPoint,
+              destLocation: v.destLocation,
+              destParty: v.destParty,
+              link: v.link,
+              declaration: v.declaration,
+            });
+          } else lists[p]!.push(parseEntry(key, value));
         } else if (++foreign > MERGE_GAP) {
           gap = true;
           break;
@@ -286,6 +328,27 @@ export class QueryContext {
         limit = Math.min(limit * 2, MERGE_MAX);
       }
     }
+  }
+
+  /**
+   * The members of a lot (`lot` index semantics: every member of every event that put it in
+   * the lot, each once, in key order of the `lot` records). From the packed `lot-m` records
+   * when the whole log has them (one record per commissioning event, not per member), else
+   * from `lot`.
+   */
+  async lotMembers(lot: string): Promise<string[]> {
+    const prefix = lot + SEP;
+    if (!this.packedLots) return (await this.scanAll(IX.lot, prefix)).map((h) => h.key.slice(prefix.length));
+    const seen = new Set<string>();
+    for (const h of await this.scanAll(IX_LOT_PACKED, prefix)) {
+      // `lot ␟ I` only: a longer lot id that starts with `lot ␟` is another lot.
+      if (h.key.length !== prefix.length + 12 || h.key.indexOf(SEP, prefix.length) >= 0) continue;
+      for (const m of JSON.parse(h.value) as string[]) seen.add(m);
+    }
+    // The order of the `lot` records: by code point. The default sort (UTF-16 units) is the
+    // same for ids without surrogates or U+E000.. (canonical ids are ASCII) and much faster.
+    const out = [...seen].sort();
+    return out.some((m) => WIDE.test(m)) ? out.sort(compareKeys) : out;
   }
 
   /** Values of exactly `key`, as strings. */
@@ -344,6 +407,8 @@ export class QueryContext {
     const size = await this.store.size();
     if (size === this.seenSize) return;
     this.seenSize = size;
+    // Entry 0 carries the marker once it is logged (records.ts, lot-m-since); it never goes away.
+    if (!this.packedLots) this.packedLots = (await this.store.lookup(IX_LOT_PACKED_SINCE, "0")).length > 0;
     const fresh: Array<{ idx: number; target: string }> = [];
     const opts = this.lastErrKey === undefined ? {} : { gt: this.lastErrKey };
     for await (const h of this.store.scan(IX.err, opts)) {
@@ -425,6 +490,8 @@ export class Walk {
   private readonly classMemo = new Map<string, Promise<Entry[]>>();
   private readonly lotMemo = new Map<string, Promise<string | undefined>>();
   private readonly placingMemo = new Map<string, Promise<Entry[]>>();
+  /** The settled values of `idMemo` (what `ids` resolves to), for the synchronous readers. */
+  private readonly idDone = new Map<string, Entry[]>();
 
   constructor(readonly ctx: QueryContext) {}
 
@@ -432,7 +499,18 @@ export class Walk {
   ids(id: string): Promise<Entry[]> {
     let p = this.idMemo.get(id);
     if (p === undefined) {
-      p = this.ctx.entries("id", id).then(withoutDeclarations);
+      // Read by a prefetch: its promise is made only when someone awaits it.
+      const done = this.idDone.get(id);
+      if (done !== undefined) {
+        p = Promise.resolve(done);
+        this.idMemo.set(id, p);
+        return p;
+      }
+      p = this.ctx.entries("id", id).then((es) => {
+        const own = withoutDeclarations(es);
+        if (!this.idDone.has(id)) this.idDone.set(id, own);
+        return own;
+      });
       this.idMemo.set(id, p);
     }
     return p;
@@ -445,12 +523,12 @@ export class Walk {
    */
   async prefetchIds(ids: Iterable<string>): Promise<void> {
     const todo: string[] = [];
-    for (const id of ids) if (!this.idMemo.has(id)) todo.push(id);
+    for (const id of ids) if (!this.idMemo.has(id) && !this.idDone.has(id)) todo.push(id);
     if (todo.length < 2) return;
     const all = await this.ctx.entriesMany("id", todo);
     for (const [id, es] of all) {
       // A concurrent ids(id) may have memoised its own (equal) answer meanwhile.
-      if (!this.idMemo.has(id)) this.idMemo.set(id, Promise.resolve(withoutDeclarations(es)));
+      if (!this.idMemo.has(id) && !this.idDone.has(id)) this.idDone.set(id, withoutDeclarations(es));
     }
   }
 
@@ -469,6 +547,26 @@ export class Walk {
     // Most ledgers declare few events erroneous: without any, every record is usable (and
     // the memoised list is handed out as is; callers never mutate it).
     return this.ctx.hasDeclaredIndexes ? es.filter((e) => this.usable(e)) : es;
+  }
+
+  /**
+   * `usableIds(id)` when its records are already read (memoised and settled), else undefined:
+   * lets a caller visiting many read identifiers (a recall's 140k units) skip the promises.
+   */
+  usableIdsSync(id: string): Entry[] | undefined {
+    const es = this.idDone.get(id);
+    if (es === undefined) return undefined;
+    return this.ctx.hasDeclaredIndexes ? es.filter((e) => this.usable(e)) : es;
+  }
+
+  /**
+   * `placing(id)` when it needs no read: the records are settled and none of them may be a
+   * recall notice (telling those apart decodes events). Else undefined.
+   */
+  placingSync(id: string): Entry[] | undefined {
+    const es = this.usableIdsSync(id);
+    if (es === undefined || es.some(maybeRecallNotice)) return undefined;
+    return es;
   }
 
   /**
@@ -516,54 +614,103 @@ export class Walk {
    * the intervals. Returns parent → intervals (inclusive time keys), clipped to `window`.
    */
   async containers(id: string, window: Interval = ALL_TIME): Promise<Map<string, Interval[]>> {
-    const own = (await this.usableIds(id)).filter((e) => e.role === "c" && e.link !== "" && e.type !== "S");
-    const out = new Map<string, Interval[]>();
-    if (own.length === 0) return out;
-    type Ev = { time: string; index: number; parent: string; op: "ADD" | "DELETE" | "OBSERVE" };
-    const evs: Ev[] = own.map((e) => ({
-      time: e.time,
-      index: e.index,
-      parent: e.link,
-      op: e.action === "DELETE" ? "DELETE" : e.action === "OBSERVE" ? "OBSERVE" : "ADD",
-    }));
-    const parents = [...new Set(evs.map((e) => e.parent))];
+    const own = containment(await this.usableIds(id));
+    if (own.length === 0) return new Map();
+    const parents = [...new Set(own.map((e) => e.link))];
     const parentEntries = await Promise.all(parents.map((p) => this.usableIds(p)));
-    parents.forEach((p, i) => {
-      for (const e of parentEntries[i] ?? []) {
-        if (e.role === "p" && e.link === "*" && e.type === "A")
-          evs.push({ time: e.time, index: e.index, parent: p, op: "DELETE" });
-      }
-    });
-    evs.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : a.index - b.index));
-    const open = new Map<string, string>();
-    const push = (p: string, iv: Interval) => {
-      const c = intersect(iv, window);
-      if (c === undefined) return;
-      const list = out.get(p);
-      if (list) list.push(c);
-      else out.set(p, [c]);
-    };
-    for (const e of evs) {
-      if (e.op === "DELETE") {
-        const from = open.get(e.parent);
-        if (from !== undefined) {
-          push(e.parent, { from, to: e.time });
-          open.delete(e.parent);
-        }
-        continue;
-      }
-      if (open.has(e.parent)) continue;
-      if (e.op === "ADD") {
-        for (const [p, from] of open) {
-          push(p, { from, to: e.time });
-          open.delete(p);
-        }
-      }
-      open.set(e.parent, e.time);
-    }
-    for (const [p, from] of open) push(p, { from, to: TIME_MAX });
-    return out;
+    return containmentIntervals(own, parents, parentEntries, window);
   }
+
+  /** `containers(id, window)` when every record it needs is already read, else undefined. */
+  containersSync(id: string, window: Interval = ALL_TIME): Map<string, Interval[]> | undefined {
+    const es = this.usableIdsSync(id);
+    if (es === undefined) return undefined;
+    const own = containment(es);
+    if (own.length === 0) return new Map();
+    const parents: string[] = [];
+    const parentEntries: Entry[][] = [];
+    const seen = new Set<string>();
+    for (const e of own) {
+      if (seen.has(e.link)) continue;
+      seen.add(e.link);
+      const pe = this.usableIdsSync(e.link);
+      if (pe === undefined) return undefined;
+      parents.push(e.link);
+      parentEntries.push(pe);
+    }
+    return containmentIntervals(own, parents, parentEntries, window);
+  }
+}
+
+/** An object's own containment records (EPCIS 2.0 §7.4.3: role c of an AggregationEvent). */
+function containment(es: readonly Entry[]): Entry[] {
+  // A loop, not filter: a recall asks this for every unit and container.
+  const out: Entry[] = [];
+  for (const e of es) if (e.role === "c" && e.link !== "" && e.type !== "S") out.push(e);
+  return out;
+}
+
+type ContainmentOp = "ADD" | "DELETE" | "OBSERVE";
+interface ContainmentEv {
+  time: string;
+  index: number;
+  parent: string;
+  op: ContainmentOp;
+}
+
+function byTimeThenIndex(a: ContainmentEv, b: ContainmentEv): number {
+  return a.time < b.time ? -1 : a.time > b.time ? 1 : a.index - b.index;
+}
+
+function pushInterval(out: Map<string, Interval[]>, window: Interval, p: string, from: string, to: string): void {
+  const c = intersect({ from, to }, window);
+  if (c === undefined) return;
+  const list = out.get(p);
+  if (list) list.push(c);
+  else out.set(p, [c]);
+}
+
+/** The intervals of `Walk.containers` from the object's containment records and its parents' records. */
+function containmentIntervals(
+  own: readonly Entry[],
+  parents: readonly string[],
+  parentEntries: readonly (readonly Entry[])[],
+  window: Interval,
+): Map<string, Interval[]> {
+  const out = new Map<string, Interval[]>();
+  const evs: ContainmentEv[] = [];
+  for (const e of own) {
+    const op: ContainmentOp = e.action === "DELETE" ? "DELETE" : e.action === "OBSERVE" ? "OBSERVE" : "ADD";
+    evs.push({ time: e.time, index: e.index, parent: e.link, op });
+  }
+  for (let i = 0; i < parents.length; i++) {
+    for (const e of parentEntries[i] ?? []) {
+      if (e.role === "p" && e.link === "*" && e.type === "A")
+        evs.push({ time: e.time, index: e.index, parent: parents[i]!, op: "DELETE" });
+    }
+  }
+  evs.sort(byTimeThenIndex);
+  const open = new Map<string, string>();
+  for (const e of evs) {
+    if (e.op === "DELETE") {
+      const from = open.get(e.parent);
+      if (from !== undefined) {
+        pushInterval(out, window, e.parent, from, e.time);
+        open.delete(e.parent);
+      }
+      continue;
+    }
+    if (open.has(e.parent)) continue;
+    if (e.op === "ADD") {
+      for (const [p, from] of open) {
+        pushInterval(out, window, p, from, e.time);
+        open.delete(p);
+      }
+    }
+    open.set(e.parent, e.time);
+  }
+  for (const [p, from] of open) pushInterval(out, window, p, from, TIME_MAX);
+  return out;
 }
 
 export { canon, padIndex, TIME_MAX, TIME_MIN };

@@ -71,11 +71,17 @@ function consumption(own: readonly Entry[]): Entry | undefined {
 }
 
 function lastOf(es: readonly Entry[], iv?: Interval): Last {
-  let out: Last = {};
+  // The merge of every entry in `iv`, without an object per entry.
+  let any: Entry | undefined;
+  let withDisposition: Entry | undefined;
   for (const e of es) {
     if (iv !== undefined && (e.time < iv.from || e.time > iv.to)) continue;
-    out = merge(out, e.disposition !== "" ? { any: e, withDisposition: e } : { any: e });
+    any = later(any, e);
+    if (e.disposition !== "") withDisposition = later(withDisposition, e);
   }
+  const out: Last = {};
+  if (any !== undefined) out.any = any;
+  if (withDisposition !== undefined) out.withDisposition = withDisposition;
   return out;
 }
 
@@ -96,6 +102,7 @@ export class RecallWalker {
   private xfQ: string[] = [];
   private containerQ: string[] = [];
   private readonly lastMemo = new Map<string, Promise<Last>>();
+  private readonly lastSyncMemo = new Map<string, Last>();
   /** Container → intervals in which it held an affected unit (filled while finding holders). */
   private readonly heldIntervals = new Map<string, Interval[]>();
 
@@ -140,7 +147,14 @@ export class RecallWalker {
       // A frontier of units or containers is read in merged scans, not one scan each.
       const unitQ = this.unitQ.splice(0);
       await this.walk.prefetchIds(unitQ);
-      await this.ctx.chunked(unitQ, (u) => this.expandUnit(u));
+      // Units whose records the prefetch read are expanded without a promise each.
+      const unread: string[] = [];
+      for (const u of unitQ) {
+        const es = this.walk.usableIdsSync(u);
+        if (es === undefined) unread.push(u);
+        else this.expandUnitEntries(es);
+      }
+      await this.ctx.chunked(unread, (u) => this.expandUnit(u));
       const xfQ = this.xfQ.splice(0);
       await this.ctx.chunked(xfQ, (x) => this.expandXf(x));
       const cQ = this.containerQ.splice(0);
@@ -233,8 +247,7 @@ export class RecallWalker {
   }
 
   private async expandLot(lot: string): Promise<void> {
-    const members = await this.ctx.scanAll(IX.lot, lot + SEP);
-    for (const h of members) this.addUnit(h.key.slice(lot.length + 1), lot);
+    for (const m of await this.ctx.lotMembers(lot)) this.addUnit(m, lot);
     for (const e of await this.walk.usableClasses(lot)) {
       if (e.role === "i" && e.link !== "") this.addXf(e.link);
       // A quantity of the lot packed into a container (childQuantityList).
@@ -243,7 +256,11 @@ export class RecallWalker {
   }
 
   private async expandUnit(id: string): Promise<void> {
-    for (const e of await this.walk.usableIds(id)) {
+    this.expandUnitEntries(await this.walk.usableIds(id));
+  }
+
+  private expandUnitEntries(es: readonly Entry[]): void {
+    for (const e of es) {
       if (e.role === "i" && e.link !== "") this.addXf(e.link);
       else if (e.role === "c" && e.link !== "" && e.type === "A") this.addContainer(e.link);
     }
@@ -313,6 +330,38 @@ export class RecallWalker {
     return p;
   }
 
+  /**
+   * `lastIn` when every record it needs is already read (the walk read the units and their
+   * containers), else undefined. Same answer; the intervals it notes may repeat ones an
+   * abandoned attempt noted (they are only tested for overlap).
+   */
+  private lastInSync(id: string, iv: Interval, depth: number): Last | undefined {
+    const key = depth === 0 ? "" : `${id}${SEP}${iv.from}${SEP}${iv.to}`;
+    if (depth > 0) {
+      const hit = this.lastSyncMemo.get(key);
+      if (hit !== undefined) return hit;
+    }
+    const placing = this.walk.placingSync(id);
+    if (placing === undefined) return undefined;
+    let last = lastOf(placing, iv);
+    if (depth < MAX_CONTAINER_DEPTH) {
+      const held = this.walk.containersSync(id, iv);
+      if (held === undefined) return undefined;
+      for (const [parent, ivs] of held) {
+        for (const piv of ivs) {
+          const list = this.heldIntervals.get(parent);
+          if (list) list.push(piv);
+          else this.heldIntervals.set(parent, [piv]);
+          const up = this.lastInSync(parent, piv, depth + 1);
+          if (up === undefined) return undefined;
+          last = merge(last, up);
+        }
+      }
+    }
+    if (depth > 0) this.lastSyncMemo.set(key, last);
+    return last;
+  }
+
   private async answer(checkpoint: CheckpointInfo): Promise<RecallAnswer> {
     const master = this.ctx.master;
     const unitIds = [...this.units.keys()].sort();
@@ -329,47 +378,67 @@ export class RecallWalker {
       }
     };
     const all = { from: "", to: "\uffff" };
-    await this.ctx.chunked(
-      unitIds.map((id, i) => [id, i] as const),
-      async ([id, i]) => {
-        const consumedBy = consumption(await this.walk.placing(id));
-        // lastIn also notes the intervals in which containers held the unit (for their
-        // shipments): a consumed unit's end at its consumption, whatever the container did next.
-        const held = await this.lastIn(id, consumedBy === undefined ? all : { from: all.from, to: consumedBy.time }, 0);
-        noteShipments(id, await this.walk.usableIds(id));
-        // A consumed unit was last where the transformation used it up; nobody holds it since.
-        const last: Last = consumedBy === undefined ? held : { any: consumedBy };
-        const u: RecallUnit = {
-          id,
-          status: consumedBy !== undefined ? CONSUMED : last.withDisposition?.disposition || "unknown",
-        };
-        const lot = this.units.get(id)?.lot ?? (await this.walk.lotOf(id));
-        if (lot !== undefined) u.lot = lot;
-        const e = last.any;
-        let location = "";
-        let party = "";
-        if (e !== undefined) {
-          u.lastEventTime = e.time;
-          u.lastLogIndex = e.index;
-          // CBV 2.0 §7.1/§7.2: goods shipped (or in_transit) and not yet received are held
-          // for their destination; otherwise the last business location holds them.
-          const moving = IN_TRANSIT_STEPS.has(e.bizStep) || e.disposition === "in_transit";
-          if (moving && (e.destLocation !== "" || e.destParty !== "")) {
-            u.inTransit = true;
-            location = e.destLocation;
-            party = e.destParty;
-          } else {
-            location = e.bizLocation || e.readPoint;
-          }
-          if (party === "" && location !== "")
-            party = master.partyOfLocation(location) ?? master.location(location)?.party ?? "";
+    // The unit's answer from its records, the state its containers leave (lastIn) and its lot.
+    const unitAnswer = (id: string, consumedBy: Entry | undefined, held: Last, lot: string | undefined): RecallUnit => {
+      // A consumed unit was last where the transformation used it up; nobody holds it since.
+      const last: Last = consumedBy === undefined ? held : { any: consumedBy };
+      const u: RecallUnit = {
+        id,
+        status: consumedBy !== undefined ? CONSUMED : last.withDisposition?.disposition || "unknown",
+      };
+      if (lot !== undefined) u.lot = lot;
+      const e = last.any;
+      let location = "";
+      let party = "";
+      if (e !== undefined) {
+        u.lastEventTime = e.time;
+        u.lastLogIndex = e.index;
+        // CBV 2.0 §7.1/§7.2: goods shipped (or in_transit) and not yet received are held
+        // for their destination; otherwise the last business location holds them.
+        const moving = IN_TRANSIT_STEPS.has(e.bizStep) || e.disposition === "in_transit";
+        if (moving && (e.destLocation !== "" || e.destParty !== "")) {
+          u.inTransit = true;
+          location = e.destLocation;
+          party = e.destParty;
+        } else {
+          location = e.bizLocation || e.readPoint;
         }
-        if (location !== "") u.location = location;
-        if (party !== "") u.party = party;
-        units[i] = u;
-        statusTotals[u.status] = (statusTotals[u.status] ?? 0) + 1;
-      },
-    );
+        if (party === "" && location !== "")
+          party = master.partyOfLocation(location) ?? master.location(location)?.party ?? "";
+      }
+      if (location !== "") u.location = location;
+      if (party !== "") u.party = party;
+      return u;
+    };
+    // Fast path: the walk has read every unit's and container's records, so most units are
+    // answered without a promise each; the rest (a record not read yet, a possible recall
+    // notice, a lot to look up) take the general path below.
+    const slow: Array<readonly [string, number]> = [];
+    for (let i = 0; i < unitIds.length; i++) {
+      const id = unitIds[i]!;
+      const placing = this.walk.placingSync(id);
+      const usable = this.walk.usableIdsSync(id);
+      const lot = this.units.get(id)?.lot;
+      if (placing !== undefined && usable !== undefined && lot !== undefined) {
+        const consumedBy = consumption(placing);
+        const held = this.lastInSync(id, consumedBy === undefined ? all : { from: all.from, to: consumedBy.time }, 0);
+        if (held !== undefined) {
+          noteShipments(id, usable);
+          units[i] = unitAnswer(id, consumedBy, held, lot);
+          continue;
+        }
+      }
+      slow.push([id, i]);
+    }
+    await this.ctx.chunked(slow, async ([id, i]) => {
+      const consumedBy = consumption(await this.walk.placing(id));
+      // lastIn also notes the intervals in which containers held the unit (for their
+      // shipments): a consumed unit's end at its consumption, whatever the container did next.
+      const held = await this.lastIn(id, consumedBy === undefined ? all : { from: all.from, to: consumedBy.time }, 0);
+      noteShipments(id, await this.walk.usableIds(id));
+      units[i] = unitAnswer(id, consumedBy, held, this.units.get(id)?.lot ?? (await this.walk.lotOf(id)));
+    });
+    for (const u of units) statusTotals[u.status] = (statusTotals[u.status] ?? 0) + 1;
     for (const u of units) {
       if (GONE.has(u.status)) continue;
       const key = `${u.location ?? ""}${SEP}${u.party ?? ""}`;

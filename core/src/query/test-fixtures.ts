@@ -24,7 +24,7 @@ import {
 } from "@suyuan/proto";
 import { indexRecords } from "../index/records.ts";
 import { VerifiableLog } from "../log/verifiable-log.ts";
-import type { Provenance, StoredEvent } from "../model.ts";
+import type { IndexRecordsFn, Provenance, StoredEvent } from "../model.ts";
 import { MemoryStore } from "../store/memory/memory-store.ts";
 import type { QueryMasterData } from "./types.ts";
 
@@ -340,8 +340,15 @@ export interface Built {
   nameAt: Map<number, string>;
 }
 
-/** Appends the named events one by one in the given order through the real log. */
-export async function buildLedger(names: readonly string[], all = events()): Promise<Built> {
+/**
+ * Appends the named events one by one in the given order through the real log (indexed by
+ * `index`, the core's `indexRecords` unless a test gives an older layout).
+ */
+export async function buildLedger(
+  names: readonly string[],
+  all = events(),
+  index: IndexRecordsFn = indexRecords,
+): Promise<Built> {
   const store = new MemoryStore();
   await store.open();
   const { signerKey, verifierKey } = generateNoteKey("suyuan.test");
@@ -350,7 +357,7 @@ export async function buildLedger(names: readonly string[], all = events()): Pro
     signer: parseSignerKey(signerKey),
     verifierKey,
     origin: "suyuan.test/query",
-    indexRecords,
+    indexRecords: index,
     now: () => 0,
   });
   const built: Built = {
