@@ -151,8 +151,10 @@ export class QueryContext {
 
   async scanAll(index: string, prefix: string): Promise<Array<{ key: string; value: string }>> {
     const out: Array<{ key: string; value: string }> = [];
-    for await (const h of this.store.scan(index, { prefix })) {
-      out.push({ key: h.key, value: typeof h.value === "string" ? h.value : Buffer.from(h.value).toString() });
+    for await (const hits of this.store.scanChunks(index, { prefix })) {
+      for (const h of hits) {
+        out.push({ key: h.key, value: typeof h.value === "string" ? h.value : Buffer.from(h.value).toString() });
+      }
     }
     return out;
   }
@@ -260,58 +262,61 @@ export class QueryContext {
       let lastKey = "";
       let lastDup = 0;
       let gap = false;
-      for await (const h of this.store.scan(index, { gte: start, lt: end, limit })) {
-        got++;
-        const key = h.key;
-        if (key === lastKey) lastDup++;
-        else {
-          lastKey = key;
-          lastDup = 1;
-        }
-        if (skip > 0 && key === start) {
-          skip--;
-          continue;
-        }
-        while (p < wanted.length && !key.startsWith(wanted[p]!) && compareKeys(wanted[p]!, key) < 0) p++;
-        if (p >= wanted.length) break;
-        const prefix = wanted[p]!;
-        if (key.startsWith(prefix)) {
-          foreign = 0;
-          const value = typeof h.value === "string" ? h.value : Buffer.from(h.value).toString();
-          // Same as parseEntry: the id is all but the last two ␟ parts (the wanted id, unless
-          // the time part itself holds a ␟).
-          const b = key.lastIndexOf(SEP);
-          const a = key.lastIndexOf(SEP, b - 1);
-          if (a === prefix.length - 1) {
-            // Many records share a value (the units of one event, the sales at one store):
-            // its fields are parsed once and the strings shared, which keeps a recall's 420k
-            // entries small (fewer strings to allocate, to hold and to collect).
-            let v = shapes.get(value);
-            if (v === undefined) {
-              v = parseEntryParts("", "", 0, value);
-              shapes.set(value, v);
-            }
-            // Same fields, in the same order, as parseEntryParts.
-            lists[p]!.push({
-              id: ids[p]!,
-              time: key.slice(a + 1, b),
-              index: Number(key.slice(b + 1)),
-              role: v.role,
-              type: v.type,
-              action: v.action,
-              bizStep: v.bizStep,
-              disposition: v.disposition,
-              bizLocation: v.bizLocation,
-              readPoint: v.readPoint,
-              destLocation: v.destLocation,
-              destParty: v.destParty,
-              link: v.link,
-              declaration: v.declaration,
-            });
-          } else lists[p]!.push(parseEntry(key, value));
-        } else if (++foreign > MERGE_GAP) {
-          gap = true;
-          break;
+      // Arrays of hits (scanChunks): one await per store batch, not per record.
+      scan: for await (const hits of this.store.scanChunks(index, { gte: start, lt: end, limit })) {
+        for (const h of hits) {
+          got++;
+          const key = h.key;
+          if (key === lastKey) lastDup++;
+          else {
+            lastKey = key;
+            lastDup = 1;
+          }
+          if (skip > 0 && key === start) {
+            skip--;
+            continue;
+          }
+          while (p < wanted.length && !key.startsWith(wanted[p]!) && compareKeys(wanted[p]!, key) < 0) p++;
+          if (p >= wanted.length) break scan;
+          const prefix = wanted[p]!;
+          if (key.startsWith(prefix)) {
+            foreign = 0;
+            const value = typeof h.value === "string" ? h.value : Buffer.from(h.value).toString();
+            // Same as parseEntry: the id is all but the last two ␟ parts (the wanted id, unless
+            // the time part itself holds a ␟).
+            const b = key.lastIndexOf(SEP);
+            const a = key.lastIndexOf(SEP, b - 1);
+            if (a === prefix.length - 1) {
+              // Many records share a value (the units of one event, the sales at one store):
+              // its fields are parsed once and the strings shared, which keeps a recall's 420k
+              // entries small (fewer strings to allocate, to hold and to collect).
+              let v = shapes.get(value);
+              if (v === undefined) {
+                v = parseEntryParts("", "", 0, value);
+                shapes.set(value, v);
+              }
+              // Same fields, in the same order, as parseEntryParts.
+              lists[p]!.push({
+                id: ids[p]!,
+                time: key.slice(a + 1, b),
+                index: Number(key.slice(b + 1)),
+                role: v.role,
+                type: v.type,
+                action: v.action,
+                bizStep: v.bizStep,
+                disposition: v.disposition,
+                bizLocation: v.bizLocation,
+                readPoint: v.readPoint,
+                destLocation: v.destLocation,
+                destParty: v.destParty,
+                link: v.link,
+                declaration: v.declaration,
+              });
+            } else lists[p]!.push(parseEntry(key, value));
+          } else if (++foreign > MERGE_GAP) {
+            gap = true;
+            break scan;
+          }
         }
       }
       if (p >= wanted.length) return;

@@ -4,6 +4,7 @@
 import { afterEach, describe } from "vitest";
 import type { LedgerStore } from "../store.ts";
 import { appendTests } from "./append.ts";
+import { chunkTests } from "./chunks.ts";
 import { concurrencyTests } from "./concurrency.ts";
 import type { ConformanceOptions, StoreFactory, SuiteContext } from "./fixtures.ts";
 import { indexTests } from "./indexes.ts";
@@ -45,6 +46,7 @@ export function runStoreConformance(name: string, factory: StoreFactory, options
     appendTests(ctx);
     nodeTests(ctx);
     indexTests(ctx);
+    chunkTests(ctx);
     metaTests(ctx);
     concurrencyTests(ctx);
     persistenceTests(ctx);

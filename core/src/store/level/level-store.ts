@@ -71,6 +71,10 @@ const ENTRY_HEADER = 1 + 2 * HASH_BYTES;
 const VALUE_BYTES = 0x00;
 const VALUE_STRING = 0x01;
 const SEQ_DIGITS = 12;
+/** Rows per `nextv` call of a scan (one `scanChunks` array). */
+const NEXTV = 1000;
+/** Byte budget of one `nextv` batch (classic-level `highWaterMarkBytes`). */
+const NEXTV_BYTES = 1024 * 1024;
 const INDEX_DIGITS = 14;
 
 type Bytes = Buffer;
@@ -450,6 +454,13 @@ export class LevelBackend implements StoreBackend {
   }
 
   scan(index: string, range: KeyRange, limit: number, reverse: boolean): AsyncIterable<IndexHit> {
+    const chunks = this.scanChunks(index, range, limit, reverse);
+    return (async function* () {
+      for await (const hits of chunks) yield* hits;
+    })();
+  }
+
+  scanChunks(index: string, range: KeyRange, limit: number, reverse: boolean): AsyncIterable<IndexHit[]> {
     const base = indexBase(index);
     const withBase = (s: string, suffix?: Bytes) =>
       Buffer.concat(suffix === undefined ? [base, Buffer.from(s, "utf8")] : [base, Buffer.from(s, "utf8"), suffix]);
@@ -468,18 +479,25 @@ export class LevelBackend implements StoreBackend {
       gte: lower,
       lt: upper,
       reverse,
+      // classic-level ends a `nextv` batch at 16 KiB by default, which is ~100 index records:
+      // a batch of NEXTV rows needs room for them.
+      highWaterMarkBytes: NEXTV_BYTES,
       ...(limit === Number.POSITIVE_INFINITY ? {} : { limit }),
     });
     const where = `index ${index}`;
     return (async function* () {
       try {
         while (true) {
-          const rows = await it.nextv(1000);
+          // One native round trip per NEXTV rows (classic-level `nextv`), not per record.
+          const rows = await it.nextv(NEXTV);
           if (rows.length === 0) return;
-          for (const [k, v] of rows) {
+          const hits: IndexHit[] = new Array(rows.length);
+          for (let i = 0; i < rows.length; i++) {
+            const [k, v] = rows[i]!;
             // Strip base and the "00 ‖ seq" tail.
-            yield { key: k.toString("utf8", base.length, k.length - 1 - SEQ_DIGITS), value: decodeValue(v, where) };
+            hits[i] = { key: k.toString("utf8", base.length, k.length - 1 - SEQ_DIGITS), value: decodeValue(v, where) };
           }
+          yield hits;
         }
       } finally {
         await it.close();

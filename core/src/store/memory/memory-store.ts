@@ -161,7 +161,21 @@ export class MemoryBackend implements StoreBackend {
   }
 
   scan(index: string, range: KeyRange, limit: number, reverse: boolean): AsyncIterable<IndexHit> {
-    // Snapshot now, as the contract asks: later appends must not show up in this scan.
+    const hits = this.snapshot(index, range, limit, reverse);
+    return (async function* () {
+      yield* hits;
+    })();
+  }
+
+  scanChunks(index: string, range: KeyRange, limit: number, reverse: boolean): AsyncIterable<IndexHit[]> {
+    const hits = this.snapshot(index, range, limit, reverse);
+    return (async function* () {
+      for (let s = 0; s < hits.length; s += SCAN_CHUNK) yield hits.slice(s, s + SCAN_CHUNK);
+    })();
+  }
+
+  /** The hits of a scan, copied now: later appends must not show up in it (the contract's snapshot). */
+  private snapshot(index: string, range: KeyRange, limit: number, reverse: boolean): IndexHit[] {
     const hits: IndexHit[] = [];
     const ix = this.indexes.get(index);
     if (ix !== undefined) {
@@ -198,9 +212,7 @@ export class MemoryBackend implements StoreBackend {
         }
       }
     }
-    return (async function* () {
-      yield* hits;
-    })();
+    return hits;
   }
 
   async getMeta(key: string): Promise<StoredValue | undefined> {
@@ -221,6 +233,9 @@ export class MemoryBackend implements StoreBackend {
     this.checkpoint = checkpoint;
   }
 }
+
+/** Hits per array of `scanChunks`. */
+const SCAN_CHUNK = 1024;
 
 /** The in-memory ledger store. */
 export class MemoryStore extends GuardedLedgerStore {
