@@ -37,6 +37,7 @@ import type {
   Vocabulary,
   VocabularyElement,
 } from "./model.ts";
+import { SENSOR_METADATA_FIELDS, sensorReportFieldsOf } from "./model.ts";
 import { ALL_EVENT_FIELDS, EVENT_FIELDS } from "./validate.ts";
 
 type Json = Record<string, unknown>;
@@ -344,16 +345,7 @@ function errorDeclaration(v: unknown, ctx: ResolvedContext, field: string): Erro
   return out;
 }
 
-const METADATA_STRINGS = new Set([
-  "time",
-  "startTime",
-  "endTime",
-  "deviceID",
-  "deviceMetadata",
-  "rawData",
-  "dataProcessingMethod",
-  "bizRules",
-]);
+const METADATA_STRINGS: ReadonlySet<string> = new Set(SENSOR_METADATA_FIELDS);
 
 function sensorMetadata(v: unknown, ctx: ResolvedContext, field: string): SensorMetadata {
   const o = obj(v, field);
@@ -371,25 +363,8 @@ function sensorMetadata(v: unknown, ctx: ResolvedContext, field: string): Sensor
 }
 
 // EPCIS 2.0 §7.3.7.2 SensorReport attributes by JSON type.
-const REPORT_STRINGS = new Set([
-  "type",
-  "exception",
-  "deviceID",
-  "deviceMetadata",
-  "rawData",
-  "dataProcessingMethod",
-  "bizRules",
-  "time",
-  "microorganism",
-  "chemicalSubstance",
-  "coordinateReferenceSystem",
-  "component",
-  "stringValue",
-  "hexBinaryValue",
-  "uriValue",
-  "uom",
-]);
-const REPORT_NUMBERS = new Set(["value", "minValue", "maxValue", "meanValue", "sDev", "percRank", "percValue"]);
+const REPORT_STRINGS: ReadonlySet<string> = new Set(sensorReportFieldsOf("string"));
+const REPORT_NUMBERS: ReadonlySet<string> = new Set(sensorReportFieldsOf("double"));
 
 function sensorReport(v: unknown, ctx: ResolvedContext, field: string): SensorReport {
   const o = obj(v, field);

@@ -25,6 +25,7 @@ import type {
   SensorReport,
   Vocabulary,
 } from "./model.ts";
+import { SENSOR_METADATA_FIELDS, SENSOR_REPORT_FIELDS } from "./model.ts";
 
 type Json = Record<string, unknown>;
 
@@ -144,16 +145,7 @@ function errorDeclaration(ed: ErrorDeclaration, pa: PrefixAllocator): Json {
   return o;
 }
 
-const METADATA_KEYS = [
-  "time",
-  "startTime",
-  "endTime",
-  "deviceID",
-  "deviceMetadata",
-  "rawData",
-  "dataProcessingMethod",
-  "bizRules",
-] as const;
+const METADATA_KEYS = SENSOR_METADATA_FIELDS;
 
 function sensorMetadata(md: SensorMetadata, pa: PrefixAllocator): Json {
   const o: Json = {};
@@ -162,29 +154,10 @@ function sensorMetadata(md: SensorMetadata, pa: PrefixAllocator): Json {
   return o;
 }
 
-const REPORT_KEYS = [
-  "deviceID",
-  "deviceMetadata",
-  "rawData",
-  "dataProcessingMethod",
-  "bizRules",
-  "time",
-  "microorganism",
-  "chemicalSubstance",
-  "value",
-  "stringValue",
-  "booleanValue",
-  "hexBinaryValue",
-  "uriValue",
-  "minValue",
-  "maxValue",
-  "meanValue",
-  "sDev",
-  "percRank",
-  "percValue",
-  "uom",
-  "coordinateReferenceSystem",
-] as const;
+// type, exception and component are written as CBV words (below); the rest as they are.
+const REPORT_KEYS = [...SENSOR_REPORT_FIELDS.keys()].filter(
+  (k) => k !== "type" && k !== "exception" && k !== "component",
+);
 
 function sensorReport(r: SensorReport, pa: PrefixAllocator): Json {
   const o: Json = {};

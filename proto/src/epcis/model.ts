@@ -118,6 +118,56 @@ export interface SensorReport {
   extensions?: ExtensionElement[];
 }
 
+/** EPCIS 2.0 §7.3.7.1 SensorMetadata attributes (all strings), in XSD attribute order. */
+export const SENSOR_METADATA_FIELDS = [
+  "time",
+  "startTime",
+  "endTime",
+  "deviceID",
+  "deviceMetadata",
+  "rawData",
+  "dataProcessingMethod",
+  "bizRules",
+] as const satisfies ReadonlyArray<keyof SensorMetadata>;
+
+/**
+ * EPCIS 2.0 §7.3.7.2 SensorReport attributes with their value types (XSD simple types; JSON
+ * strings/numbers/booleans), in XSD attribute order. The one table every binding reads.
+ */
+export const SENSOR_REPORT_FIELDS: ReadonlyMap<keyof SensorReport, "string" | "double" | "boolean"> = new Map([
+  ["type", "string"],
+  ["exception", "string"],
+  ["deviceID", "string"],
+  ["deviceMetadata", "string"],
+  ["rawData", "string"],
+  ["dataProcessingMethod", "string"],
+  // Not in the 2.0 XSD's named attributes (its anyAttribute admits it) but in the EPCIS 2.0
+  // JSON schema's sensorReport; upstream XML examples carry it.
+  ["bizRules", "string"],
+  ["time", "string"],
+  ["microorganism", "string"],
+  ["chemicalSubstance", "string"],
+  ["value", "double"],
+  ["component", "string"],
+  ["stringValue", "string"],
+  ["booleanValue", "boolean"],
+  ["hexBinaryValue", "string"],
+  ["uriValue", "string"],
+  ["minValue", "double"],
+  ["maxValue", "double"],
+  ["meanValue", "double"],
+  ["sDev", "double"],
+  ["percRank", "double"],
+  ["percValue", "double"],
+  ["uom", "string"],
+  ["coordinateReferenceSystem", "string"],
+]);
+
+/** SensorReport attributes of one value type. */
+export function sensorReportFieldsOf(t: "string" | "double" | "boolean"): Array<keyof SensorReport> {
+  return [...SENSOR_REPORT_FIELDS].filter(([, v]) => v === t).map(([k]) => k);
+}
+
 /** EPCIS 2.0 §7.3.7 SensorElement. */
 export interface SensorElement {
   sensorMetadata?: SensorMetadata;

@@ -3,7 +3,7 @@
  * element order of each event type as fixed by the EPCIS 2.0 XSD (`EPCglobal-epcis-2_0.xsd`,
  * EPCIS 2.0 §10). Pure data, built once at module load.
  */
-import type { EventType } from "./model.ts";
+import { type EventType, SENSOR_METADATA_FIELDS, SENSOR_REPORT_FIELDS } from "./model.ts";
 
 /** EPCIS 2.0 §10 / XSD target namespaces. */
 export const NS_EPCIS2 = "urn:epcglobal:epcis:xsd:2";
@@ -111,44 +111,6 @@ export const EVENT_FIELD_POS: Readonly<Record<EventType, ReadonlyMap<string, num
 
 export const EVENT_TYPES: ReadonlySet<string> = new Set(Object.keys(EVENT_FIELD_ORDER));
 
-/** EPCIS 2.0 XSD SensorMetadataType attributes (all strings). */
-export const SENSOR_METADATA_ATTRS = [
-  "time",
-  "startTime",
-  "endTime",
-  "deviceID",
-  "deviceMetadata",
-  "rawData",
-  "dataProcessingMethod",
-  "bizRules",
-] as const;
-
-/** EPCIS 2.0 XSD SensorReportType attributes, with their XSD simple types. */
-export const SENSOR_REPORT_ATTRS: ReadonlyMap<string, "string" | "double" | "boolean"> = new Map([
-  ["type", "string"],
-  ["exception", "string"],
-  ["deviceID", "string"],
-  ["deviceMetadata", "string"],
-  ["rawData", "string"],
-  ["dataProcessingMethod", "string"],
-  // Not in the 2.0 XSD's named attributes (its anyAttribute admits it) but in the EPCIS 2.0
-  // JSON schema's sensorReport; upstream XML examples carry it.
-  ["bizRules", "string"],
-  ["time", "string"],
-  ["microorganism", "string"],
-  ["chemicalSubstance", "string"],
-  ["value", "double"],
-  ["component", "string"],
-  ["stringValue", "string"],
-  ["booleanValue", "boolean"],
-  ["hexBinaryValue", "string"],
-  ["uriValue", "string"],
-  ["minValue", "double"],
-  ["maxValue", "double"],
-  ["meanValue", "double"],
-  ["sDev", "double"],
-  ["percRank", "double"],
-  ["percValue", "double"],
-  ["uom", "string"],
-  ["coordinateReferenceSystem", "string"],
-]);
+/** EPCIS 2.0 XSD SensorMetadataType / SensorReportType attributes: the model's one table. */
+export const SENSOR_METADATA_ATTRS = SENSOR_METADATA_FIELDS;
+export const SENSOR_REPORT_ATTRS: ReadonlyMap<string, "string" | "double" | "boolean"> = SENSOR_REPORT_FIELDS;
