@@ -19,6 +19,7 @@ import {
   queryParamsFromProto,
   viaToProto,
 } from "./proto-map.ts";
+import { GONE } from "./recall.ts";
 import { MAX_TRACE_DEPTH } from "./trace.ts";
 import type { ChainStep, RecallAnswer, RecallUnit, TraceAnswer, TraceEdge } from "./types.ts";
 
@@ -39,10 +40,6 @@ const FULL_VIEW: readonly Role[] = ["admin", "inspector", "recall_officer"];
 const TRACE_ROLES: readonly Role[] = ["inspector", "recall_officer", "admin"];
 const RECALL_ROLES: readonly Role[] = ["recall_officer", "admin", "inspector"];
 const EVENTS_ROLES: readonly Role[] = ["inspector", "recall_officer", "admin", "partner"];
-
-// CBV 2.0 §7.2 dispositions after which no one in the supply chain holds a unit; the engine's
-// recall (recall.ts) leaves these units out of holder totals, and so do the unit lists here.
-const GONE = new Set(["retail_sold", "destroyed", "dispensed", "disposed", "stolen"]);
 
 /** A partner QueryEvents page is filled from at most this many engine pages. */
 const MAX_FILL_ROUNDS = 16;

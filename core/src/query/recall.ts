@@ -29,7 +29,14 @@ export const CONSUMED = "consumed";
 // with their status, not counted for a holder.
 // "consumed" is not a CBV disposition: it is the status of a unit named as an input of a
 // TransformationEvent (EPCIS 2.0 §7.4.4: inputs are consumed to make the outputs).
-const GONE = new Set(["retail_sold", "destroyed", "dispensed", "disposed", "stolen", CONSUMED]);
+export const GONE: ReadonlySet<string> = new Set([
+  "retail_sold",
+  "destroyed",
+  "dispensed",
+  "disposed",
+  "stolen",
+  CONSUMED,
+]);
 
 function later(a: Entry | undefined, b: Entry | undefined): Entry | undefined {
   if (a === undefined) return b;
