@@ -1,47 +1,22 @@
 // Outbox records are the exact protobuf `SignedBatch` bytes the uplink sends
 // (proto/suyuan/v1/batch.proto), so a resend after a restart is byte-for-byte the first send.
 import {
-  type AlgorithmName,
   type BatchHeader,
+  batchHeaderFromProto,
+  batchHeaderToProto,
   type EpcisEvent,
   eventFromProto,
   eventToProto,
-  ZERO_HASH,
 } from "@suyuan/proto";
-import { type BatchHeader as PBatchHeader, SignedBatch } from "@suyuan/proto/gen/suyuan/v1/batch.ts";
+import { SignedBatch } from "@suyuan/proto/gen/suyuan/v1/batch.ts";
 import type { SealedOutboxBatch } from "../batcher/batcher.ts";
 
 const buf = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 const view = (b: Uint8Array): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 
-export function headerToWire(h: BatchHeader): PBatchHeader {
-  return {
-    version: h.version,
-    gatewayId: h.gatewayId,
-    keyId: h.keyId,
-    algorithm: h.algorithm,
-    firstSeq: h.firstSeq,
-    count: h.count,
-    prevBatchHash: buf(h.prevBatchHash),
-    eventsRoot: buf(h.eventsRoot),
-    createdAt: h.createdAt,
-  };
-}
-
-export function headerFromWire(p: PBatchHeader): BatchHeader {
-  return {
-    version: 1,
-    gatewayId: p.gatewayId,
-    keyId: p.keyId,
-    algorithm: p.algorithm as AlgorithmName,
-    firstSeq: p.firstSeq,
-    count: p.count,
-    // batch.proto: an empty prev_batch_hash is the genesis (all-zero) hash.
-    prevBatchHash: p.prevBatchHash.length === 0 ? ZERO_HASH : view(p.prevBatchHash),
-    eventsRoot: view(p.eventsRoot),
-    createdAt: p.createdAt,
-  };
-}
+// The wire header conversion is proto's (shared with the core's capture).
+export const headerToWire = batchHeaderToProto;
+export const headerFromWire = batchHeaderFromProto;
 
 export function encodeSignedBatch(b: SealedOutboxBatch): Uint8Array {
   return SignedBatch.encode({

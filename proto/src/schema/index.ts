@@ -1,3 +1,4 @@
+export { batchHeaderFromProto, batchHeaderToProto } from "./batch-header.ts";
 export {
   documentFromProto,
   documentToProto,
