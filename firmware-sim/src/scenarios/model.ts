@@ -14,6 +14,7 @@
  * Identifiers are canonical (`parseCode(...).canonical`: GS1 Digital Link, or
  * `urn:suyuan:cn-drug-code:…`), the form the core answers in.
  */
+import { mulberry32 } from "../devices/random.ts";
 
 /** The gateway's scan-point rules (gateway/src/pipeline/config.ts RULE_NAMES). */
 export const RULES = [
@@ -307,14 +308,7 @@ export interface Scenario {
 
 /** Deterministic PRNG (mulberry32) so a seed gives the same scenario everywhere. */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(seed);
 }
 
 /** The site of a site id; throws a TypeError for a scenario bug. */
