@@ -322,20 +322,30 @@ export function epcisRoutes(core: HttpCore, opts: EpcisRouteOptions): Route[] {
       const format = epcFormatOf(ctx);
       const syntax = answerFormat(ctx);
       const params = queryParamsOf(ctx.url);
-      pageSize(params);
-      const r = await core.query.queryEvents(params);
-      if (r.nextPageToken !== undefined) {
-        const next = new URL(ctx.url.href);
-        next.searchParams.set("nextPageToken", r.nextPageToken);
-        if (!ctx.url.searchParams.has("perPage")) next.searchParams.set("perPage", String(DEFAULT_PER_PAGE));
-        // RFC 8288 web link to the next page; the token alone in GS1-Next-Page-Token.
-        ctx.res.setHeader("Link", `<${next.pathname}${next.search}>; rel="next"`);
-        ctx.res.setHeader("GS1-Next-Page-Token", r.nextPageToken);
-      }
-      ctx.res.setHeader("GS1-EPC-Format", format);
-      sendDocument(ctx, queryDocument(r.events, format, now()), syntax);
+      await answerPage(ctx, params, format, syntax);
     },
   };
+
+  /** One page of a SimpleEventQuery as a query document, with the next page's link. */
+  async function answerPage(
+    ctx: RouteContext,
+    params: Parameters<typeof pageSize>[0],
+    format: ReturnType<typeof epcFormatOf>,
+    syntax: ReturnType<typeof answerFormat>,
+  ): Promise<void> {
+    pageSize(params);
+    const r = await core.query.queryEvents(params);
+    if (r.nextPageToken !== undefined) {
+      const next = new URL(ctx.url.href);
+      next.searchParams.set("nextPageToken", r.nextPageToken);
+      if (!ctx.url.searchParams.has("perPage")) next.searchParams.set("perPage", String(DEFAULT_PER_PAGE));
+      // RFC 8288 web link to the next page; the token alone in GS1-Next-Page-Token.
+      ctx.res.setHeader("Link", `<${next.pathname}${next.search}>; rel="next"`);
+      ctx.res.setHeader("GS1-Next-Page-Token", r.nextPageToken);
+    }
+    ctx.res.setHeader("GS1-EPC-Format", format);
+    sendDocument(ctx, queryDocument(r.events, format, now()), syntax);
+  }
 
   const oneEvent: Route = {
     method: "GET",
@@ -370,17 +380,7 @@ export function epcisRoutes(core: HttpCore, opts: EpcisRouteOptions): Route[] {
       }
       // EPCIS 2.0 §12.5 `/epcs/{epc}/events` = the events query with MATCH_anyEPC; any code form.
       params.MATCH_anyEPC = [epc];
-      pageSize(params);
-      const r = await core.query.queryEvents(params);
-      if (r.nextPageToken !== undefined) {
-        const next = new URL(ctx.url.href);
-        next.searchParams.set("nextPageToken", r.nextPageToken);
-        if (!ctx.url.searchParams.has("perPage")) next.searchParams.set("perPage", String(DEFAULT_PER_PAGE));
-        ctx.res.setHeader("Link", `<${next.pathname}${next.search}>; rel="next"`);
-        ctx.res.setHeader("GS1-Next-Page-Token", r.nextPageToken);
-      }
-      ctx.res.setHeader("GS1-EPC-Format", format);
-      sendDocument(ctx, queryDocument(r.events, format, now()), syntax);
+      await answerPage(ctx, params, format, syntax);
     },
   };
 
