@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { autoDetect } from "@serialport/bindings-cpp";
 import { SerialPortStream } from "@serialport/stream";
 import {
@@ -27,6 +28,13 @@ export interface SerialLinkOptions {
   onOpen?(): void;
   /** Called when an open port is lost (unplugged, pty closed, I/O error). */
   onDown?(): void;
+  /**
+   * How often to check that the device node still exists while open (ms; 0 = never). An
+   * unplugged USB device (or a pty whose other end went away) removes its node and udev
+   * symlink; the read side does not always report the hang-up, so its absence is the signal.
+   * Default 1000 with the native binding, 0 with an injected one (mock paths are not files).
+   */
+  presenceCheckMs?: number;
 }
 
 let nativeBinding: BindingInterface | undefined;
@@ -43,6 +51,7 @@ function defaultBinding(): BindingInterface {
 export class SerialLink {
   private port: SerialPortStream | undefined;
   private timer: unknown;
+  private presenceTimer: unknown;
   private attempt = 0;
   private closing = false;
   private paused = false;
@@ -92,10 +101,27 @@ export class SerialLink {
         port.on("error", (e: Error) => this.log("serial port error", { device: this.o.deviceId, error: e.message }));
         port.on("close", (e: Error | null) => this.lost(port, e));
         if (this.paused) port.pause();
+        this.watchPresence(port);
         this.o.onOpen?.();
         resolve();
       });
     });
+  }
+
+  private watchPresence(port: SerialPortStream): void {
+    const every = this.o.presenceCheckMs ?? (this.o.binding === undefined ? 1000 : 0);
+    if (every <= 0) return;
+    this.presenceTimer = this.timers.setTimeout(() => {
+      this.presenceTimer = undefined;
+      if (this.port !== port || this.closing) return;
+      if (existsSync(this.o.path)) {
+        this.watchPresence(port);
+        return;
+      }
+      this.log("serial device gone", { device: this.o.deviceId, path: this.o.path });
+      // Closing emits "close", which runs lost(): the usual reconnect with backoff.
+      port.close();
+    }, every);
   }
 
   private lost(port: SerialPortStream, e: Error | null): void {
@@ -156,10 +182,9 @@ export class SerialLink {
 
   async close(): Promise<void> {
     this.closing = true;
-    if (this.timer !== undefined) {
-      this.timers.clearTimeout(this.timer);
-      this.timer = undefined;
-    }
+    for (const t of [this.timer, this.presenceTimer]) if (t !== undefined) this.timers.clearTimeout(t);
+    this.timer = undefined;
+    this.presenceTimer = undefined;
     const port = this.port;
     this.port = undefined;
     this.connected = false;
