@@ -90,12 +90,12 @@ const CHUNK = 256;
 const WIDE = /[\ud800-\uffff]/;
 const SHARED_CACHE = 4096;
 /**
- * A merged scan reads at most this many records of identifiers nobody asked for in a row
- * before it stops and opens a new range at the next wanted identifier: opening a store
- * range costs about as much as stepping over this many records.
+ * A merged read steps over at most this many records of identifiers nobody asked for in a
+ * row before it seeks to the next wanted identifier: a seek (a store round trip) costs about
+ * as much as stepping over this many records.
  */
 export const MERGE_GAP = 16;
-/** First and largest row limit of one merged range. */
+/** First and largest number of records read at once after a seek. */
 const MERGE_FIRST = 32;
 const MERGE_MAX = 1024;
 /** Slices of one merged read that run at once. */
@@ -197,12 +197,12 @@ export class QueryContext {
    * `id` or `class` records of many identifiers at once, each list exactly what `entries`
    * gives for it. Instead of one prefix scan per identifier (a recall of 140k units would
    * open 140k store ranges, and opening a range costs far more than stepping over a record),
-   * the wanted prefixes `id ␟` are sorted in key order and read by merged range scans: one
-   * range runs from the first wanted prefix to the last and is filtered in memory; when it
-   * meets more than MERGE_GAP records of other identifiers in a row it is closed and a new
-   * one opened at the next wanted prefix. Dense sets (the units of a lot, the cases of a
-   * pallet, which sit together in key order) cost a few ranges; sparse ones fall back to
-   * about one range per identifier, which is what per-identifier scans cost.
+   * the wanted prefixes `id ␟` are sorted in key order and read by merged reads: one store
+   * cursor runs from the first wanted prefix to the last and is filtered in memory; when it
+   * meets more than MERGE_GAP records of other identifiers in a row it seeks to the next
+   * wanted prefix. Dense sets (the units of a lot, the cases of a pallet, which sit together
+   * in key order) cost a few seeks; sparse ones about one seek per identifier, still without
+   * opening a range (and a snapshot) each.
    */
   async entriesMany(index: "id" | "class", ids: Iterable<string>): Promise<Map<string, Entry[]>> {
     const out = new Map<string, Entry[]>();
@@ -224,7 +224,9 @@ export class QueryContext {
     }
     // Key order is code point order (compareKeys); with ␟ in none of them the prefix ranges
     // are disjoint and in this order.
-    wanted.sort(compareKeys);
+    // Without code units ≥ U+D800 UTF-16 order is code point order: the native sort will do.
+    if (wanted.some((w) => WIDE.test(w))) wanted.sort(compareKeys);
+    else wanted.sort();
     // A few slices of the key range are read at once, so the store fetches one while the
     // records of another are parsed.
     const parts = Math.max(1, Math.min(MERGE_PARALLEL, Math.floor(wanted.length / 256)));
@@ -237,11 +239,11 @@ export class QueryContext {
   }
 
   /**
-   * Merged scans over sorted, disjoint prefixes `id ␟` (see entriesMany); fills `out`.
-   * Each range is read with a limit, so a range closed early (a gap) never makes the store
-   * fetch rows nobody reads: it starts small and doubles while the rows keep being wanted.
-   * A range cut by its limit continues at its last key (skipping the records of that key
-   * already read: a key's records keep their order).
+   * Merged reads over sorted, disjoint prefixes `id ␟` (see entriesMany); fills `out`. One
+   * store cursor runs from the first wanted prefix to the last; when it meets more than
+   * MERGE_GAP records of other identifiers in a row it seeks to the next wanted prefix. It
+   * reads a few records after each seek and doubles the count while they keep being wanted,
+   * so a seek never makes the store fetch many rows nobody reads.
    */
   private async mergedScan(
     index: string,
@@ -252,32 +254,19 @@ export class QueryContext {
     const ids = wanted.map((w) => w.slice(0, -1));
     const lists = ids.map((id) => out.get(id)!);
     const end = `${ids[ids.length - 1]!}\u0020`; // past every key of the last prefix
-    let p = 0;
-    let start = wanted[0]!;
-    let skip = 0;
-    let limit = MERGE_FIRST;
-    let foreign = 0;
-    while (p < wanted.length) {
-      let got = 0;
-      let lastKey = "";
-      let lastDup = 0;
-      let gap = false;
-      // Arrays of hits (scanChunks): one await per store batch, not per record.
-      scan: for await (const hits of this.store.scanChunks(index, { gte: start, lt: end, limit })) {
+    const cursor = this.store.cursor(index, { gte: wanted[0]!, lt: end });
+    try {
+      let p = 0;
+      let step = MERGE_FIRST;
+      let foreign = 0;
+      read: while (p < wanted.length) {
+        const hits = await cursor.next(step);
+        if (hits.length === 0) return; // the range ran out: no wanted prefix left has records
+        step = Math.min(step * 2, MERGE_MAX);
         for (const h of hits) {
-          got++;
           const key = h.key;
-          if (key === lastKey) lastDup++;
-          else {
-            lastKey = key;
-            lastDup = 1;
-          }
-          if (skip > 0 && key === start) {
-            skip--;
-            continue;
-          }
           while (p < wanted.length && !key.startsWith(wanted[p]!) && compareKeys(wanted[p]!, key) < 0) p++;
-          if (p >= wanted.length) break scan;
+          if (p >= wanted.length) return;
           const prefix = wanted[p]!;
           if (key.startsWith(prefix)) {
             foreign = 0;
@@ -314,24 +303,17 @@ export class QueryContext {
               });
             } else lists[p]!.push(parseEntry(key, value));
           } else if (++foreign > MERGE_GAP) {
-            gap = true;
-            break scan;
+            // `prefix` lies ahead of this key (the loop above stopped there): jump to it and
+            // drop the rest of these hits, which all lie before it or are read again.
+            cursor.seek(prefix);
+            step = MERGE_FIRST;
+            foreign = 0;
+            continue read;
           }
         }
       }
-      if (p >= wanted.length) return;
-      if (gap) {
-        start = wanted[p]!;
-        skip = 0;
-        limit = MERGE_FIRST;
-        foreign = 0;
-      } else if (got < limit) {
-        return; // the range ran out: every wanted prefix left has no records
-      } else {
-        start = lastKey;
-        skip = lastDup;
-        limit = Math.min(limit * 2, MERGE_MAX);
-      }
+    } finally {
+      await cursor.close();
     }
   }
 

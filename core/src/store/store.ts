@@ -112,6 +112,22 @@ export interface ScanOptions extends KeyRange {
   reverse?: boolean;
 }
 
+/** See `LedgerStore.cursor`. Not safe for overlapping calls: await each `next` before the next call. */
+export interface IndexCursor {
+  /**
+   * The next hits in key order (then insertion order), at most `max` (a positive integer),
+   * at least one unless the range is exhausted, when it is [] (and stays so until a seek).
+   */
+  next(max: number): Promise<IndexHit[]>;
+  /**
+   * Repositions: the following `next` starts at the first record whose key is ≥ `key`
+   * (code point order), clipped to the range. Backwards as well as forwards.
+   */
+  seek(key: string): void;
+  /** Releases the snapshot. Idempotent; `next` after it rejects with STORE_CLOSED. */
+  close(): Promise<void>;
+}
+
 /** Optional capabilities; the conformance suite skips by them (abstract-level `supports`). */
 export interface StoreSupports {
   /** Data survives close() and a new instance over the same location. */
@@ -200,6 +216,14 @@ export interface LedgerStore {
    *   as for `scan`: the snapshot is taken when `scanChunks` is called.
    */
   scanChunks(index: string, options?: ScanOptions): AsyncIterable<IndexHit[]>;
+  /**
+   * A forward reader over `range` of one index that can jump ahead without opening a new
+   * range (LevelDB: one iterator, repositioned by `seek`): for reads of the records of many
+   * identifiers that lie scattered in key order (a recall's units). Arguments are checked and
+   * the snapshot is taken when called, as for `scan`; `next` rejects with STORE_CLOSED once
+   * the store closes. The caller closes it.
+   */
+  cursor(index: string, range?: KeyRange): IndexCursor;
   getMeta(key: string): Promise<StoredValue | undefined>;
   putMeta(key: string, value: StoredValue): Promise<void>;
   getCheckpoint(): Promise<Checkpoint | undefined>;
@@ -246,6 +270,8 @@ export interface StoreBackend {
    * rather than wrap `scan`.
    */
   scanChunks(index: string, range: KeyRange, limit: number, reverse: boolean): AsyncIterable<IndexHit[]>;
+  /** A cursor over a snapshot taken at the call (see `IndexCursor`); arguments are checked. */
+  cursor(index: string, range: KeyRange): IndexCursor;
   getMeta(key: string): Promise<StoredValue | undefined>;
   putMeta(key: string, value: StoredValue): Promise<void>;
   getCheckpoint(): Promise<Checkpoint | undefined>;
@@ -564,6 +590,40 @@ export class GuardedLedgerStore implements LedgerStore {
     const args = this.checkScan("scanChunks", index, options);
     if (args === undefined) return emptyIterable();
     return this.guardScan(this.backend.scanChunks(index, args.range, args.limit, args.reverse), "scanChunks");
+  }
+
+  cursor(index: string, range: KeyRange = {}): IndexCursor {
+    const args = this.checkScan("cursor", index, range);
+    const inner = this.backend.cursor(index, args?.range ?? range);
+    let closed = false;
+    const check = (op: string) => {
+      if (closed) throw storeError("STORE_CLOSED", `cursor.${op}: the cursor is closed`);
+      if (this.state !== "open") this.checkOpen(`cursor.${op}`);
+    };
+    return {
+      next: async (max: number) => {
+        check("next");
+        checkInt(max, "cursor.next: max", 1);
+        try {
+          const hits = await inner.next(max);
+          check("next");
+          return hits;
+        } catch (e) {
+          check("next");
+          throw e;
+        }
+      },
+      seek: (key: string) => {
+        check("seek");
+        checkKey(key, "cursor.seek: key", true);
+        inner.seek(key);
+      },
+      close: async () => {
+        if (closed) return;
+        closed = true;
+        await inner.close();
+      },
+    };
   }
 
   /** Checks scan arguments and state; undefined when the answer is empty (limit 0). */

@@ -2,7 +2,7 @@
 // `scan` — the same records, in the same order, split into non-empty arrays.
 import { describe, expect, it } from "vitest";
 import type { IndexHit, LedgerStore, ScanOptions } from "../store.ts";
-import { collect, rejectsWithCode, type SuiteContext } from "./fixtures.ts";
+import { collect, fillKeyed, keyedHits, rejectsWithCode, type SuiteContext } from "./fixtures.ts";
 
 async function chunked(store: LedgerStore, index: string, options?: ScanOptions): Promise<IndexHit[][]> {
   return collect(store.scanChunks(index, options));
@@ -14,27 +14,8 @@ export function chunkTests(ctx: SuiteContext): void {
     const key = (i: number) => `urn:epc:id:sgtin:0614141.107346.${String(i).padStart(5, "0")}`;
     const N = 2500;
 
-    async function filled(): Promise<LedgerStore> {
-      const store = await ctx.openStore();
-      const recs = [];
-      for (let i = 0; i < N; i++) {
-        recs.push({ index: "id", key: key(i), value: `a${i}` });
-        if (i % 5 === 0) recs.push({ index: "id", key: key(i), value: `b${i}` });
-      }
-      await store.append({ entries: [], indexes: recs });
-      await store.append({ entries: [], indexes: [{ index: "idx", key: key(1), value: "other index" }] });
-      return store;
-    }
-
-    // The expected hits, built from the fixture, not read back from the store.
-    function expected(from: number, to: number): IndexHit[] {
-      const out: IndexHit[] = [];
-      for (let i = from; i < to; i++) {
-        out.push({ key: key(i), value: `a${i}` });
-        if (i % 5 === 0) out.push({ key: key(i), value: `b${i}` });
-      }
-      return out;
-    }
+    const filled = async (): Promise<LedgerStore> => fillKeyed(await ctx.openStore(), key, N);
+    const expected = (from: number, to: number): IndexHit[] => keyedHits(key, from, to);
 
     it("yields non-empty arrays whose concatenation is exactly the scan's hits", async () => {
       const store = await filled();

@@ -3,7 +3,7 @@
 // suite deliberately does not use real Merkle hashes (a backend that "fixed" them would fail).
 import { createHash } from "node:crypto";
 import { expect } from "vitest";
-import type { LedgerStore, LogEntry, NodeHash, StoredValue, StoreSupports } from "../store.ts";
+import type { IndexHit, IndexRecord, LedgerStore, LogEntry, NodeHash, StoredValue, StoreSupports } from "../store.ts";
 
 /** Everything the suite needs from a backend's test file. */
 export interface ConformanceOptions {
@@ -90,4 +90,29 @@ export function expectEntry(actual: LogEntry | undefined, expected: LogEntry): v
   expect(hexOf(a.leafHash)).toBe(hexOf(expected.leafHash));
   expect(a.record.length).toBe(expected.record.length);
   expect(Buffer.compare(Buffer.from(a.record), Buffer.from(expected.record))).toBe(0);
+}
+
+/**
+ * The scan fixture: `id` records for key(0) … key(n-1), each with value `a‹i›` and every 5th
+ * key a second record `b‹i›`, then (a second append) one record in index `idx`.
+ */
+export async function fillKeyed(store: LedgerStore, key: (i: number) => string, n: number): Promise<LedgerStore> {
+  const recs: IndexRecord[] = [];
+  for (let i = 0; i < n; i++) {
+    recs.push({ index: "id", key: key(i), value: `a${i}` });
+    if (i % 5 === 0) recs.push({ index: "id", key: key(i), value: `b${i}` });
+  }
+  await store.append({ entries: [], indexes: recs });
+  await store.append({ entries: [], indexes: [{ index: "idx", key: key(1), value: "other index" }] });
+  return store;
+}
+
+/** The `id` hits of keys [from, to) of `fillKeyed`, built from the fixture, not read back from a store. */
+export function keyedHits(key: (i: number) => string, from: number, to: number): IndexHit[] {
+  const out: IndexHit[] = [];
+  for (let i = from; i < to; i++) {
+    out.push({ key: key(i), value: `a${i}` });
+    if (i % 5 === 0) out.push({ key: key(i), value: `b${i}` });
+  }
+  return out;
 }

@@ -6,6 +6,7 @@ import type { LedgerStore } from "../store.ts";
 import { appendTests } from "./append.ts";
 import { chunkTests } from "./chunks.ts";
 import { concurrencyTests } from "./concurrency.ts";
+import { cursorTests } from "./cursor.ts";
 import type { ConformanceOptions, StoreFactory, SuiteContext } from "./fixtures.ts";
 import { indexTests } from "./indexes.ts";
 import { lifecycleTests } from "./lifecycle.ts";
@@ -47,6 +48,7 @@ export function runStoreConformance(name: string, factory: StoreFactory, options
     nodeTests(ctx);
     indexTests(ctx);
     chunkTests(ctx);
+    cursorTests(ctx);
     metaTests(ctx);
     concurrencyTests(ctx);
     persistenceTests(ctx);

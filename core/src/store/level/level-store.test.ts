@@ -168,3 +168,17 @@ describe("LevelStore specifics", () => {
     await store.close();
   });
 });
+
+describe("prefixEnd (the exclusive upper bound of a prefix range)", () => {
+  it("counts the last code point up, skipping the surrogates and dropping U+10FFFF", async () => {
+    const { prefixEnd } = await import("./level-store.ts");
+    expect(prefixEnd("ab")).toBe("ac");
+    expect(prefixEnd("a\u001f")).toBe("a ");
+    expect(prefixEnd("a\ud7ff")).toBe("a\ue000");
+    expect(prefixEnd("a\uffff")).toBe("a\u{10000}");
+    expect(prefixEnd("a\u{1f600}")).toBe("a\u{1f601}");
+    expect(prefixEnd("a\u{10ffff}")).toBe("b");
+    expect(prefixEnd("\u{10ffff}\u{10ffff}")).toBeUndefined();
+    expect(prefixEnd("")).toBeUndefined();
+  });
+});

@@ -21,8 +21,9 @@
 // key ends it unambiguously and sorts below every byte a key can continue with; hence the
 // byte order of index keys is the byte order of the UTF-8 keys, i.e. code point order, and
 // the global `seq` (one counter for all indexes, persisted in the same batch) keeps records
-// of one key in insertion order. A prefix range ends at prefix ‖ 0xFF, a byte valid UTF-8
-// never contains.
+// of one key in insertion order. A prefix range ends before the prefix with its last code
+// point counted up (`prefixEnd`), so every bound is itself valid UTF-8 and ranges can be
+// given to LevelDB as strings.
 //
 // Atomicity: one append is one LevelDB write batch (WriteBatch is applied atomically, and
 // with `sync` the log is fsync'ed before the write returns), so after a crash a batch is
@@ -33,8 +34,10 @@ import { Level } from "level";
 import {
   type Checkpoint,
   type CleanBatch,
+  compareKeys,
   GuardedLedgerStore,
   HASH_BYTES,
+  type IndexCursor,
   type IndexHit,
   type KeyRange,
   type LogEntry,
@@ -88,7 +91,6 @@ const P_HASH = Buffer.from("h!", "latin1");
 const P_META = Buffer.from("m!", "latin1");
 const SEP = Buffer.from([0x00]);
 const AFTER_KEY = Buffer.from([0x01]);
-const AFTER_PREFIX = Buffer.from([0xff]);
 
 function hexNum(n: number, digits: number): string {
   return n.toString(16).padStart(digits, "0");
@@ -170,12 +172,48 @@ function parseHexNum(b: Bytes, digits: number, where: string): number {
   return Number.parseInt(s, 16);
 }
 
-function maxBuf(a: Bytes, b: Bytes): Bytes {
-  return Buffer.compare(a, b) >= 0 ? a : b;
+/** A classic-level iterator created with string key and value encodings. */
+interface StringIterator {
+  nextv(n: number): Promise<[string, string][]>;
+  seek(target: string): void;
+  close(): Promise<void>;
 }
 
-function minBuf(a: Bytes, b: Bytes): Bytes {
-  return Buffer.compare(a, b) <= 0 ? a : b;
+/**
+ * The smallest string above every string that starts with `p` (code point order), or
+ * undefined when there is none (p empty or only U+10FFFF): the last code point counted up.
+ */
+export function prefixEnd(p: string): string | undefined {
+  const cps = Array.from(p);
+  while (cps.length > 0) {
+    const cp = cps.pop()!.codePointAt(0)!;
+    if (cp < 0x10ffff) return cps.join("") + String.fromCodePoint(cp + 1 === 0xd800 ? 0xe000 : cp + 1);
+  }
+  return undefined;
+}
+
+const maxKey = (a: string, b: string) => (compareKeys(a, b) >= 0 ? a : b);
+const minKey = (a: string, b: string) => (compareKeys(a, b) <= 0 ? a : b);
+
+/**
+ * The LevelDB key range (as strings, UTF-8 order = code point order) of an index range, or
+ * undefined when it is empty. A key's records are key ‖ 00 ‖ seq, so key ‖ 01 is past all of
+ * them and before any longer key.
+ */
+function indexBounds(index: string, range: KeyRange): { lower: string; upper: string } | undefined {
+  const base = `i!${index}!`;
+  let lower = base;
+  let upper = `i!${index}"`; // '"' = '!' + 1: end of this index
+  if (range.gte !== undefined) lower = maxKey(lower, base + range.gte);
+  if (range.gt !== undefined) lower = maxKey(lower, `${base}${range.gt}\u0001`);
+  if (range.lt !== undefined) upper = minKey(upper, base + range.lt);
+  if (range.lte !== undefined) upper = minKey(upper, `${base}${range.lte}\u0001`);
+  if (range.prefix !== undefined) {
+    lower = maxKey(lower, base + range.prefix);
+    const end = prefixEnd(range.prefix);
+    if (end !== undefined) upper = minKey(upper, base + end);
+  }
+  return compareKeys(lower, upper) < 0 ? { lower, upper } : undefined;
 }
 
 const SLAB_BYTES = 256 * 1024;
@@ -461,48 +499,100 @@ export class LevelBackend implements StoreBackend {
   }
 
   scanChunks(index: string, range: KeyRange, limit: number, reverse: boolean): AsyncIterable<IndexHit[]> {
-    const base = indexBase(index);
-    const withBase = (s: string, suffix?: Bytes) =>
-      Buffer.concat(suffix === undefined ? [base, Buffer.from(s, "utf8")] : [base, Buffer.from(s, "utf8"), suffix]);
-    let lower: Bytes = base;
-    let upper: Bytes = Buffer.from(`i!${index}"`, "latin1"); // '"' = '!' + 1: end of this index
-    if (range.gte !== undefined) lower = maxBuf(lower, withBase(range.gte));
-    // A key's records are key ‖ 00 ‖ seq, so key ‖ 01 is past all of them and before any longer key.
-    if (range.gt !== undefined) lower = maxBuf(lower, withBase(range.gt, AFTER_KEY));
-    if (range.prefix !== undefined) lower = maxBuf(lower, withBase(range.prefix));
-    if (range.lt !== undefined) upper = minBuf(upper, withBase(range.lt));
-    if (range.lte !== undefined) upper = minBuf(upper, withBase(range.lte, AFTER_KEY));
-    if (range.prefix !== undefined) upper = minBuf(upper, withBase(range.prefix, AFTER_PREFIX));
-    if (Buffer.compare(lower, upper) >= 0) return (async function* () {})();
+    const bounds = indexBounds(index, range);
+    if (bounds === undefined) return (async function* () {})();
     // The iterator is created now, so its implicit LevelDB snapshot is taken at call time.
-    const it = this.handle.iterator({
-      gte: lower,
-      lt: upper,
-      reverse,
-      // classic-level ends a `nextv` batch at 16 KiB by default, which is ~100 index records:
-      // a batch of NEXTV rows needs room for them.
-      highWaterMarkBytes: NEXTV_BYTES,
-      ...(limit === Number.POSITIVE_INFINITY ? {} : { limit }),
-    });
-    const where = `index ${index}`;
+    const it = this.rowIterator(bounds, { reverse, ...(limit === Number.POSITIVE_INFINITY ? {} : { limit }) });
+    const read = this.rowReader(index);
     return (async function* () {
       try {
         while (true) {
           // One native round trip per NEXTV rows (classic-level `nextv`), not per record.
           const rows = await it.nextv(NEXTV);
           if (rows.length === 0) return;
-          const hits: IndexHit[] = new Array(rows.length);
-          for (let i = 0; i < rows.length; i++) {
-            const [k, v] = rows[i]!;
-            // Strip base and the "00 ‖ seq" tail.
-            hits[i] = { key: k.toString("utf8", base.length, k.length - 1 - SEQ_DIGITS), value: decodeValue(v, where) };
-          }
-          yield hits;
+          yield await read(rows);
         }
       } finally {
         await it.close();
       }
     })();
+  }
+
+  cursor(index: string, range: KeyRange): IndexCursor {
+    const bounds = indexBounds(index, range);
+    if (bounds === undefined) {
+      return { next: async () => [], seek: () => {}, close: async () => {} };
+    }
+    const it = this.rowIterator(bounds, {});
+    const read = this.rowReader(index);
+    const base = `i!${index}!`;
+    let closed = false;
+    return {
+      next: async (max: number) => read(await it.nextv(max)),
+      seek: (key: string) => {
+        const target = base + key;
+        it.seek(compareKeys(target, bounds.lower) < 0 ? bounds.lower : target);
+      },
+      close: async () => {
+        if (closed) return;
+        closed = true;
+        await it.close();
+      },
+    };
+  }
+
+  /**
+   * An iterator over index rows as strings: classic-level decodes UTF-8 in C++, and a recall
+   * reads ~500k index records, for which a string per key and value costs less than half of
+   * a Buffer per key and value decoded in JS. The bounds are strings too (a Buffer bound with
+   * a string key encoding would be decoded as UTF-8, which is why no bound holds 0xFF).
+   */
+  private rowIterator(bounds: { lower: string; upper: string }, options: { reverse?: boolean; limit?: number }) {
+    return this.handle.iterator({
+      gte: bounds.lower,
+      lt: bounds.upper,
+      ...options,
+      keyEncoding: "utf8",
+      valueEncoding: "utf8",
+      // classic-level ends a `nextv` batch at 16 KiB by default, which is ~100 index records:
+      // a batch of NEXTV rows needs room for them.
+      highWaterMarkBytes: NEXTV_BYTES,
+    } as object) as unknown as StringIterator;
+  }
+
+  /**
+   * Rows of one index → hits. Keys are valid UTF-8 by construction; a value stored as bytes
+   * (tag 0) may not be, so such rows are read again as bytes (records never change, so the
+   * second read sees the same value).
+   */
+  private rowReader(index: string): (rows: [string, string][]) => Promise<IndexHit[]> {
+    const where = `index ${index}`;
+    const skipHead = `i!${index}!`.length; // ASCII: as many UTF-16 units as bytes
+    const db = this.handle;
+    return async (rows) => {
+      const hits: IndexHit[] = new Array(rows.length);
+      let binary: number[] | undefined;
+      for (let i = 0; i < rows.length; i++) {
+        const [k, v] = rows[i]!;
+        // Strip base and the "00 ‖ seq" tail.
+        const key = k.slice(skipHead, k.length - 1 - SEQ_DIGITS);
+        if (v.charCodeAt(0) === VALUE_STRING) hits[i] = { key, value: v.slice(1) };
+        else {
+          hits[i] = { key, value: "" };
+          if (binary === undefined) binary = [];
+          binary.push(i);
+        }
+      }
+      if (binary !== undefined) {
+        const raw = await db.getMany(binary.map((i) => Buffer.from(rows[i]![0], "utf8")));
+        for (let j = 0; j < binary.length; j++) {
+          const v = raw[j];
+          if (v === undefined) throw storeError("STORE_CORRUPT", `${where}: a record vanished while read`, where);
+          hits[binary[j]!]!.value = decodeValue(v, where);
+        }
+      }
+      return hits;
+    };
   }
 
   async getMeta(key: string): Promise<StoredValue | undefined> {

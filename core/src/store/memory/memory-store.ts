@@ -6,6 +6,7 @@ import {
   type CleanBatch,
   compareKeys,
   GuardedLedgerStore,
+  type IndexCursor,
   type IndexHit,
   type KeyRange,
   type LogEntry,
@@ -172,6 +173,24 @@ export class MemoryBackend implements StoreBackend {
     return (async function* () {
       for (let s = 0; s < hits.length; s += SCAN_CHUNK) yield hits.slice(s, s + SCAN_CHUNK);
     })();
+  }
+
+  cursor(index: string, range: KeyRange): IndexCursor {
+    // The whole range, copied now (the snapshot); a seek is a binary search over its keys.
+    const hits = this.snapshot(index, range, Number.POSITIVE_INFINITY, false);
+    const keys = hits.map((h) => h.key);
+    let at = 0;
+    return {
+      next: async (max: number) => {
+        const out = hits.slice(at, at + max);
+        at += out.length;
+        return out;
+      },
+      seek: (key: string) => {
+        at = bound(keys, key, false);
+      },
+      close: async () => {},
+    };
   }
 
   /** The hits of a scan, copied now: later appends must not show up in it (the contract's snapshot). */
