@@ -104,7 +104,11 @@ export async function run(): Promise<void> {
     };
     const planFile = join(dir, "plan.json");
     await writeFile(planFile, JSON.stringify(plan));
+    const cpu0 = process.cpuUsage();
     const r = await runLoad(planFile);
+    // CPU of the core's process (every thread: event loop, LevelDB, GC helpers) per accepted
+    // event: less sensitive than wall time to whatever else the machine is running.
+    const cpu = process.cpuUsage(cpu0);
     if (r.batchesNotAccepted > 0 || r.rejected > 0) {
       console.error(
         `capture bench: ${r.batchesNotAccepted} batches not accepted, ${r.rejected} events rejected (${r.firstProblem ?? "?"})`,
@@ -115,6 +119,7 @@ export async function run(): Promise<void> {
     report(BENCH, "capture_ack_p50_ms", r.ackP50Ms, "ms");
     report(BENCH, "capture_ack_p99_ms", r.ackP99Ms, "ms");
     report(BENCH, "capture_events_accepted", r.accepted, "events");
+    report(BENCH, "capture_core_cpu_us_per_event", (cpu.user + cpu.system) / Math.max(1, r.accepted), "us");
     report(BENCH, "ed25519_verify_per_s", verifyPerS, "1/s");
     report(BENCH, "capture_to_verify_ratio", eventsPerS / verifyPerS, "ratio");
   } finally {

@@ -76,14 +76,21 @@ describe("indexRecords", () => {
       ilmd: [{ ns: "urn:epcglobal:cbv:mda:", name: "lotNumber", value: "M1" }],
     };
     const rs = indexRecords(stored(ev), 1);
-    expect(recs(rs, "lot").sort()).toEqual(
+    expect(recs(rs, "lot-m").sort()).toEqual(
       [
-        [`${LOT_M1}${SEP}${CASE_DL}`, "000000000001"],
+        [`${LOT_M1}${SEP}000000000001`, JSON.stringify([CASE_DL])],
         // the lot the code itself carries wins over ILMD
-        [`https://id.gs1.org/01/10614141073464/10/M9${SEP}https://id.gs1.org/01/10614141073464/21/CA2`, "000000000001"],
+        [
+          `https://id.gs1.org/01/10614141073464/10/M9${SEP}000000000001`,
+          JSON.stringify([`https://id.gs1.org/01/10614141073464/21/CA2`]),
+        ],
       ].sort(),
     );
     expect(recs(rs, "lot-of")).toContainEqual([CASE_DL, LOT_M1]);
+    expect(recs(rs, "lot-of")).toContainEqual([
+      "https://id.gs1.org/01/10614141073464/21/CA2",
+      "https://id.gs1.org/01/10614141073464/10/M9",
+    ]);
   });
 
   it("indexes quantity elements at class level: LGTIN, and GTIN for an SGTIN pattern (EPCIS 2.0 §7.3.3.3)", () => {
@@ -114,7 +121,7 @@ describe("indexRecords", () => {
     };
     const rs = indexRecords(stored(add), 5);
     expect(recs(rs, "child")).toEqual([
-      [`${SSCC_DL}${SEP}2024-06-01T04:00:00.000Z${SEP}000000000005`, `ADD${SEP}${CASE_DL}`],
+      [`${SSCC_DL}${SEP}2024-06-01T04:00:00.000Z${SEP}000000000005`, `ADD${SEP}${JSON.stringify([CASE_DL])}`],
     ]);
     const child = recs(rs, "id").find(([k]) => k.startsWith(CASE_DL))!;
     expect(parseEntry(child[0], child[1])).toMatchObject({ role: "c", link: SSCC_DL, type: "A" });
@@ -124,7 +131,7 @@ describe("indexRecords", () => {
     const delAll: EpcisEvent = { ...add, action: "DELETE", childEPCs: undefined } as EpcisEvent;
     const rd = indexRecords(stored(delAll), 6);
     expect(recs(rd, "child")).toEqual([
-      [`${SSCC_DL}${SEP}2024-06-01T04:00:00.000Z${SEP}000000000006`, `DELETE${SEP}*`],
+      [`${SSCC_DL}${SEP}2024-06-01T04:00:00.000Z${SEP}000000000006`, `DELETE${SEP}["*"]`],
     ]);
     const p = recs(rd, "id")[0]!;
     expect(parseEntry(p[0], p[1])).toMatchObject({ role: "p", action: "DELETE", link: "*" });
@@ -152,7 +159,7 @@ describe("indexRecords", () => {
       [`tid:urn:uuid:t1${SEP}000000000009`, `i${SEP}${B1}`],
       [`tid:urn:uuid:t1${SEP}000000000009`, `l${SEP}${J1}`],
     ]);
-    expect(recs(rs, "lot")).toEqual([[`${J1}${SEP}${B1}`, "000000000009"]]);
+    expect(recs(rs, "lot-m")).toEqual([[`${J1}${SEP}000000000009`, JSON.stringify([B1])]]);
     const input = recs(rs, "id").find(([k]) => k.startsWith(CASE_DL))!;
     expect(parseEntry(input[0], input[1])).toMatchObject({ role: "i", link: "tid:urn:uuid:t1" });
     const cls = recs(rs, "class")[0]!;

@@ -13,15 +13,17 @@
 //   class   Map( classId ␟ T ␟ I     -> Entry )   quantityList / childQuantityList / input- and
 //                                                outputQuantityList epcClass (LGTIN DL for a
 //                                                lot, GTIN DL for a class without lot)
-//   lot     Map( lotId ␟ memberId    -> I )      lot membership: commissioning ILMD
+//   lot-m   Map( lotId ␟ I           -> JSON [memberId, …] )  lot membership, one record per
+//                                                event and lot: commissioning ILMD
 //                                                cbvmda:lotNumber (ObjectEvent, or a
 //                                                TransformationEvent's outputs) with the SGTIN's
 //                                                GTIN, or the lot an element string / DL carries
-//   lot-of  Map( memberId            -> lotId )  the reverse of `lot`
-//   child   Map( parentId ␟ T ␟ I    -> action ␟ childId )  containment from AggregationEvents
-//                                                (and AssociationEvents); childId "*" for a
-//                                                DELETE without children (EPCIS 2.0 §7.4.3:
-//                                                every child is removed)
+//   lot-of  Map( memberId            -> lotId )  the reverse of `lot-m`
+//   child   Map( parentId ␟ T ␟ I    -> action ␟ JSON [childId, …] )  containment from
+//                                                AggregationEvents (and AssociationEvents), one
+//                                                record per event; ["*"] for a DELETE without
+//                                                children (EPCIS 2.0 §7.4.3: every child is
+//                                                removed)
 //   xf-in   Map( xfKey ␟ I           -> level ␟ inputId )    level "i" instance, "c" class
 //   xf-out  Map( xfKey ␟ I           -> level ␟ outputId )    level "l": the lot of
 //                                                instance outputs (from ILMD or their codes)
@@ -63,7 +65,7 @@ export const SEP = "\u001f";
 export const IX = {
   id: "id",
   class: "class",
-  lot: "lot",
+  lotMembers: "lot-m",
   lotOf: "lot-of",
   child: "child",
   xfIn: "xf-in",
@@ -327,16 +329,18 @@ export const indexRecords: IndexRecordsFn = (stored: StoredEvent, index: number)
     idRec(ev.parentID, "p", ev.action === "DELETE" && noChildren ? "*" : "");
   }
   const containment = ev.type === "AggregationEvent" || ev.type === "AssociationEvent";
-  const childKey = parent + tail;
+  const children: string[] = [];
   for (const c of ev.childEPCs ?? []) {
     const id = idRec(c, "c", containment ? parent : "");
     noteLot(c, id, false);
-    if (containment && parent !== "" && !declaration) {
-      out.push({ index: IX.child, key: childKey, value: `${ev.action ?? ""}${SEP}${id}` });
-    }
+    children.push(id);
   }
-  if (containment && parent !== "" && !declaration && ev.action === "DELETE" && (ev.childEPCs?.length ?? 0) === 0) {
-    out.push({ index: IX.child, key: childKey, value: `DELETE${SEP}*` });
+  if (containment && parent !== "" && !declaration) {
+    if (children.length > 0) {
+      out.push({ index: IX.child, key: parent + tail, value: `${ev.action ?? ""}${SEP}${JSON.stringify(children)}` });
+    } else if (ev.action === "DELETE") {
+      out.push({ index: IX.child, key: parent + tail, value: `DELETE${SEP}["*"]` });
+    }
   }
   for (const q of ev.quantityList ?? []) classRec(q.epcClass, "q", "");
   for (const q of ev.childQuantityList ?? []) classRec(q.epcClass, "q", parent);
@@ -365,11 +369,20 @@ export const indexRecords: IndexRecordsFn = (stored: StoredEvent, index: number)
       if (lot !== undefined) xf(IX.xfOut, "l", lot);
     }
   }
-  for (const [member, lot] of members) {
-    out.push({ index: IX.lot, key: `${lot}${SEP}${member}`, value: I });
-    out.push({ index: IX.lotOf, key: member, value: lot });
+  if (members.size > 0) {
+    const byLot = new Map<string, string[]>();
+    for (const [member, lot] of members) {
+      out.push({ index: IX.lotOf, key: member, value: lot });
+      const list = byLot.get(lot);
+      if (list) list.push(member);
+      else byLot.set(lot, [member]);
+    }
+    // The value is a JSON array so no member id, whatever it holds, can split wrongly; a
+    // reader of lot L takes the keys `L ␟ I` whose rest is exactly the 12 digits of I (a
+    // prefix scan of `L ␟` also meets the keys of a lot id that merely starts with `L ␟`).
+    for (const [lot, list] of byLot)
+      out.push({ index: IX.lotMembers, key: `${lot}${SEP}${I}`, value: JSON.stringify(list) });
   }
-  packedLotRecords(members, index, I, out);
 
   if (readPoint !== "" && readPoint === bizLoc) {
     out.push({ index: IX.loc, key: bizLoc + tail, value: "rb" });
@@ -398,32 +411,3 @@ export const indexRecords: IndexRecordsFn = (stored: StoredEvent, index: number)
   }
   return out;
 };
-
-// ---- packed lot membership (added for recall speed; the records above are unchanged) ----
-//
-//   lot-m        Map( lotId ␟ I -> JSON [memberId, …] )  the same (lot, member) pairs as
-//                `lot`, one record per event and lot instead of one per member: a recall of a
-//                lot of 20 000 bottles commissioned 24 per event reads ~830 records, not 20 000.
-//   lot-m-since  Map( "0" -> "" )  written with log entry 0 only. A ledger whose entry 0 was
-//                indexed by a version without `lot-m` lacks it for its older events: readers use
-//                `lot-m` only when this marker exists, else `lot`.
-// The value is a JSON array so no member id, whatever it holds, can split wrongly; a reader
-// of lot L takes the keys `L ␟ I` whose rest is exactly the 12 digits of I (a prefix scan of
-// `L ␟` also meets the keys of a lot id that merely starts with `L ␟`).
-
-/** Packed lot-membership index names (see above). */
-export const IX_LOT_PACKED = "lot-m";
-export const IX_LOT_PACKED_SINCE = "lot-m-since";
-
-function packedLotRecords(members: ReadonlyMap<string, string>, index: number, I: string, out: IndexRecord[]): void {
-  if (index === 0) out.push({ index: IX_LOT_PACKED_SINCE, key: "0", value: "" });
-  if (members.size === 0) return;
-  const byLot = new Map<string, string[]>();
-  for (const [member, lot] of members) {
-    const list = byLot.get(lot);
-    if (list) list.push(member);
-    else byLot.set(lot, [member]);
-  }
-  for (const [lot, list] of byLot)
-    out.push({ index: IX_LOT_PACKED, key: `${lot}${SEP}${I}`, value: JSON.stringify(list) });
-}

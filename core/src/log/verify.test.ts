@@ -166,7 +166,7 @@ describe("verifyStore on the LevelDB backend: tamper tests", () => {
     expect(p.message).toContain(`size ${N - 1} < ${N}`);
   });
 
-  it("two entries swapped → reported at the first of them", async () => {
+  it("two entries swapped → reported at the smallest stored subtree over the first of them", async () => {
     await withRaw(dir, async (db) => {
       const [k3, v3] = await keyHolding(db, record(3));
       const [k14, v14] = await keyHolding(db, record(14));
@@ -174,7 +174,10 @@ describe("verifyStore on the LevelDB backend: tamper tests", () => {
       await db.put(k14, v3);
     });
     const p = problem(await verifyDir());
-    expect(p).toMatchObject({ code: "VERIFY_NODE_MISMATCH", index: 3 });
+    // Each swapped entry still carries its own leaf hash (leaf hashes are kept in the entries),
+    // so the first stored node that disagrees is the level-1 subtree over [2, 4), holding 3.
+    expect(p).toMatchObject({ code: "VERIFY_NODE_MISMATCH", index: 2 });
+    expect(p.message).toContain("level 1, index 1) over entries [2, 4)");
   });
 });
 

@@ -3,18 +3,7 @@
 // `Walk` (memo of scans) per query, so a query sees each identifier's records once.
 import { SuyuanError } from "@suyuan/proto";
 import { canon } from "../index/canon.ts";
-import {
-  type Entry,
-  IX,
-  IX_LOT_PACKED,
-  IX_LOT_PACKED_SINCE,
-  padIndex,
-  parseEntry,
-  parseEntryParts,
-  SEP,
-  TIME_MAX,
-  TIME_MIN,
-} from "../index/records.ts";
+import { type Entry, IX, padIndex, parseEntry, parseEntryParts, SEP, TIME_MAX, TIME_MIN } from "../index/records.ts";
 import type { LoggedEvent } from "../model.ts";
 import { compareKeys, type LedgerStore } from "../store/store.ts";
 import { maybeRecallNotice, recallNoticeOf } from "./notices.ts";
@@ -117,8 +106,6 @@ export class QueryContext {
    */
   private readonly shared = new Lru<string, { size: number; value: Promise<unknown> }>(SHARED_CACHE);
   private refreshing: Promise<void> | undefined;
-  /** Whether every logged event has its packed lot records (records.ts, lot-m-since). */
-  private packedLots = false;
 
   constructor(
     readonly store: LedgerStore,
@@ -318,24 +305,47 @@ export class QueryContext {
   }
 
   /**
-   * The members of a lot (`lot` index semantics: every member of every event that put it in
-   * the lot, each once, in key order of the `lot` records). From the packed `lot-m` records
-   * when the whole log has them (one record per commissioning event, not per member), else
-   * from `lot`.
+   * Every (member, log index) of a lot's `lot-m` records, in key order (the event's log
+   * index), a member once per event that put it in the lot.
    */
-  async lotMembers(lot: string): Promise<string[]> {
+  async lotMemberRecords(lot: string): Promise<Array<{ member: string; index: number }>> {
     const prefix = lot + SEP;
-    if (!this.packedLots) return (await this.scanAll(IX.lot, prefix)).map((h) => h.key.slice(prefix.length));
-    const seen = new Set<string>();
-    for (const h of await this.scanAll(IX_LOT_PACKED, prefix)) {
+    const out: Array<{ member: string; index: number }> = [];
+    for (const h of await this.scanAll(IX.lotMembers, prefix)) {
       // `lot ␟ I` only: a longer lot id that starts with `lot ␟` is another lot.
       if (h.key.length !== prefix.length + 12 || h.key.indexOf(SEP, prefix.length) >= 0) continue;
-      for (const m of JSON.parse(h.value) as string[]) seen.add(m);
+      const index = Number(h.key.slice(prefix.length));
+      for (const member of JSON.parse(h.value) as string[]) out.push({ member, index });
     }
-    // The order of the `lot` records: by code point. The default sort (UTF-16 units) is the
-    // same for ids without surrogates or U+E000.. (canonical ids are ASCII) and much faster.
+    return out;
+  }
+
+  /** The members of a lot, each once, in code point order. */
+  async lotMembers(lot: string): Promise<string[]> {
+    const seen = new Set<string>();
+    for (const r of await this.lotMemberRecords(lot)) seen.add(r.member);
+    // The default sort (UTF-16 units) is code point order for ids without surrogates or
+    // U+E000.. (canonical ids are ASCII) and much faster.
     const out = [...seen].sort();
     return out.some((m) => WIDE.test(m)) ? out.sort(compareKeys) : out;
+  }
+
+  /**
+   * A container's `child` records (records.ts): per aggregation / association event, its
+   * action, log index and children ("*" for a DELETE of every child), in key order.
+   */
+  async childRecords(parent: string): Promise<Array<{ action: string; index: number; children: string[] }>> {
+    const out: Array<{ action: string; index: number; children: string[] }> = [];
+    for (const h of await this.scanAll(IX.child, parent + SEP)) {
+      const cut = h.value.indexOf(SEP);
+      if (cut < 0) continue;
+      out.push({
+        action: h.value.slice(0, cut),
+        index: Number(h.key.slice(h.key.lastIndexOf(SEP) + 1)),
+        children: JSON.parse(h.value.slice(cut + 1)) as string[],
+      });
+    }
+    return out;
   }
 
   /** Values of exactly `key`, as strings. */
@@ -394,8 +404,6 @@ export class QueryContext {
     const size = await this.store.size();
     if (size === this.seenSize) return;
     this.seenSize = size;
-    // Entry 0 carries the marker once it is logged (records.ts, lot-m-since); it never goes away.
-    if (!this.packedLots) this.packedLots = (await this.store.lookup(IX_LOT_PACKED_SINCE, "0")).length > 0;
     const fresh: Array<{ idx: number; target: string }> = [];
     const opts = this.lastErrKey === undefined ? {} : { gt: this.lastErrKey };
     for await (const h of this.store.scan(IX.err, opts)) {

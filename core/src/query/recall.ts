@@ -202,11 +202,10 @@ export class RecallWalker {
 
   /** A named object: a container's contents (recursively, EPCIS 2.0 §7.4.3), else a unit. */
   private async addObject(id: string, depth: number): Promise<void> {
-    const kids = await this.ctx.scanAll(IX.child, id + SEP);
     const children = new Set<string>();
-    for (const h of kids) {
-      const [action, child] = h.value.split(SEP);
-      if (child !== undefined && child !== "*" && action !== "DELETE") children.add(child);
+    for (const r of await this.ctx.childRecords(id)) {
+      if (r.action === "DELETE") continue;
+      for (const child of r.children) if (child !== "*") children.add(child);
     }
     if (children.size === 0 || depth >= MAX_CONTAINER_DEPTH) {
       this.addUnit(id);

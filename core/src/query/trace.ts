@@ -89,14 +89,13 @@ export async function trace(
       }
       if (direction === "forward" && k === "lot") {
         let count = 0;
-        for await (const h of ctx.store.scan(IX.lot, { prefix: n + SEP, limit: NODE_LIMIT + 1 })) {
+        for (const { member, index } of await ctx.lotMemberRecords(n)) {
           if (++count > NODE_LIMIT) {
             truncated = true;
             break;
           }
-          const m = h.key.slice(n.length + 1);
-          edge(n, m, "member", Number(h.value));
-          reach(m);
+          edge(n, member, "member", index);
+          reach(member);
         }
       }
       return out;
@@ -124,18 +123,19 @@ export async function trace(
       reach(p);
     }
     if (direction === "forward") {
-      const kids = await ctx.scanAll(IX.child, n + SEP);
       let count = 0;
-      for (const h of kids) {
-        const [action, child] = h.value.split(SEP);
-        if (child === undefined || child === "*" || action === "DELETE") continue;
-        if (++count > NODE_LIMIT) {
-          truncated = true;
-          break;
+      kids: for (const r of await ctx.childRecords(n)) {
+        if (r.action === "DELETE") continue;
+        for (const child of r.children) {
+          if (child === "*") continue;
+          if (++count > NODE_LIMIT) {
+            truncated = true;
+            break kids;
+          }
+          containers.add(n);
+          edge(n, child, "contains", r.index);
+          reach(child);
         }
-        containers.add(n);
-        edge(n, child, "contains", Number(h.key.slice(h.key.lastIndexOf(SEP) + 1)));
-        reach(child);
       }
     }
     return out;

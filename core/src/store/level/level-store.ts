@@ -8,7 +8,8 @@
 //   v!                              -> "suyuan-ledger/1"       format marker, written on first open
 //   e!‹index:14›                    -> 0x01 ‖ eventHash(32) ‖ leafHash(32) ‖ record
 //   h!‹eventHash: 32 raw bytes›     -> ‹index:14› (ASCII)       dedupe by event hash
-//   n!‹level:2›!‹index:14›          -> hash(32)                 complete subtree; level 0 = leaf hashes
+//   n!‹level:2›!‹index:14›          -> hash(32)                 complete subtree, level ≥ 1 (level 0,
+//                                                               the leaf hashes, are read from e!)
 //   i!‹name›!‹key UTF-8›00‹seq:12›  -> tagged value             index record
 //   m!‹key UTF-8›                   -> tagged value             meta
 //   c!                              -> JSON {size, rootHash(hex), note}   latest checkpoint
@@ -429,7 +430,6 @@ export class LevelBackend implements StoreBackend {
       for (const e of batch.entries) {
         w.put(out.entryKey(e.index), out.entry(e));
         w.put(out.bytes2(P_HASH, e.eventHash), out.hexNum(e.index, INDEX_DIGITS));
-        w.put(out.nodeKey(0, e.index), out.bytes(e.leafHash));
       }
       for (const n of batch.nodes) w.put(out.nodeKey(n.level, n.index), out.bytes(n.hash));
       if (batch.indexes.length > 0) {
@@ -473,9 +473,13 @@ export class LevelBackend implements StoreBackend {
   }
 
   async getNodeHashes(refs: readonly NodeRef[]): Promise<(Uint8Array | undefined)[]> {
-    const found = await this.handle.getMany(refs.map((r) => nodeKey(r.level, r.index)));
+    // Level 0 (leaf hashes) lives in the entries: one row per event fewer to write.
+    const found = await this.handle.getMany(
+      refs.map((r) => (r.level === 0 ? entryKey(r.index) : nodeKey(r.level, r.index))),
+    );
     return found.map((v, i) => {
       if (v === undefined) return undefined;
+      if (refs[i]!.level === 0) return decodeEntry(refs[i]!.index, v).leafHash;
       if (v.length !== HASH_BYTES) {
         const r = refs[i]!;
         throw storeError("STORE_CORRUPT", `node (${r.level}, ${r.index}): ${v.length} bytes, expected ${HASH_BYTES}`);
