@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { leafHash, parseEventHashId, signCheckpoint } from "@suyuan/proto";
@@ -6,7 +6,7 @@ import type { LedgerServiceServer } from "@suyuan/proto/gen/suyuan/v1/ledger.ts"
 import { Level } from "level";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { encodeRecord } from "../model.ts";
-import { LevelStore } from "../store/level/level-store.ts";
+import { ENTRIES_FILE, LevelStore } from "../store/level/level-store.ts";
 import { MemoryStore } from "../store/memory/memory-store.ts";
 import type { LedgerStore } from "../store/store.ts";
 import { serveLedger } from "./grpc-harness.ts";
@@ -33,8 +33,9 @@ function problem(r: VerifyReport): { code: string; index?: number; message: stri
 }
 
 // ---------------------------------------------------------------------------------------
-// Raw LevelDB tampering, as an attacker with the data directory would do it. Layout-agnostic:
-// values are found by the bytes they contain (a record, a leaf hash), not by key format.
+// Raw tampering, as an attacker with the data directory would do it: LevelDB values and the
+// entries file. Layout-agnostic: values are found by the bytes they contain (a record, a leaf
+// hash), not by key format.
 type Raw = Level<Buffer, Buffer>;
 
 async function withRaw(dir: string, fn: (db: Raw) => Promise<void>): Promise<void> {
@@ -74,6 +75,22 @@ async function replaceEverywhere(db: Raw, from: Uint8Array, to: Uint8Array): Pro
     await db.put(k, v);
   }
   return n;
+}
+
+/** Rewrites the bytes of the entries file in place (same length) with `fn`. */
+async function withEntriesFile(dir: string, fn: (data: Buffer) => void): Promise<void> {
+  const path = join(dir, ENTRIES_FILE);
+  const data = await readFile(path);
+  fn(data);
+  await writeFile(path, data);
+}
+
+/** The one position of `needle` in `data`. */
+function onlyAt(data: Buffer, needle: Uint8Array): number {
+  const at = data.indexOf(Buffer.from(needle));
+  expect(at).toBeGreaterThanOrEqual(0);
+  expect(data.indexOf(Buffer.from(needle), at + 1)).toBe(-1);
+  return at;
 }
 
 describe("verifyStore on the LevelDB backend: tamper tests", () => {
@@ -116,11 +133,10 @@ describe("verifyStore on the LevelDB backend: tamper tests", () => {
   });
 
   it("one changed byte of a stored event → VERIFY_LEAF_MISMATCH at its index", async () => {
-    await withRaw(dir, async (db) => {
-      const [k, v] = await keyHolding(db, record(9));
-      const at = v.indexOf(Buffer.from('"bizStep":"receiving"')) + 12;
-      v[at] = "R".charCodeAt(0); // receiving → Receiving
-      await db.put(k, v);
+    await withEntriesFile(dir, (data) => {
+      const at = onlyAt(data, record(9));
+      const inRecord = Buffer.from(record(9)).indexOf(Buffer.from('"bizStep":"receiving"')) + 12;
+      data[at + inRecord] = "R".charCodeAt(0); // receiving → Receiving
     });
     expect(problem(await verifyDir())).toMatchObject({ code: "VERIFY_LEAF_MISMATCH", index: 9 });
   });
@@ -128,15 +144,11 @@ describe("verifyStore on the LevelDB backend: tamper tests", () => {
   it("one changed event byte with every copy of the leaf hash fixed up → VERIFY_EVENT_HASH_MISMATCH", async () => {
     const bad = Buffer.from(record(9));
     bad[bad.indexOf(Buffer.from('"bizStep":"receiving"')) + 12] = "R".charCodeAt(0);
+    await withEntriesFile(dir, (data) => {
+      bad.copy(data, onlyAt(data, record(9)));
+      Buffer.from(leafHash(bad)).copy(data, onlyAt(data, leafHash(record(9))));
+    });
     await withRaw(dir, async (db) => {
-      const [k, v] = await keyHolding(db, record(9));
-      await db.put(
-        k,
-        Buffer.from(
-          v.toString("latin1").replace(Buffer.from(record(9)).toString("latin1"), bad.toString("latin1")),
-          "latin1",
-        ),
-      );
       expect(await replaceEverywhere(db, leafHash(record(9)), leafHash(bad))).toBeGreaterThanOrEqual(1);
     });
     expect(problem(await verifyDir())).toMatchObject({ code: "VERIFY_EVENT_HASH_MISMATCH", index: 9 });
@@ -145,12 +157,12 @@ describe("verifyStore on the LevelDB backend: tamper tests", () => {
   it("one changed provenance byte with the leaf hash fixed up → caught by the tree above it", async () => {
     const bad = Buffer.from(record(9));
     bad[bad.indexOf(Buffer.from('"gatewayId":"gw-1"')) + 16] = "2".charCodeAt(0);
+    await withEntriesFile(dir, (data) => {
+      bad.copy(data, onlyAt(data, record(9)));
+      Buffer.from(leafHash(bad)).copy(data, onlyAt(data, leafHash(record(9))));
+    });
     await withRaw(dir, async (db) => {
-      const [k, v] = await keyHolding(db, record(9));
-      const i = v.indexOf(Buffer.from(record(9)));
-      bad.copy(v, i);
-      await db.put(k, v);
-      await replaceEverywhere(db, leafHash(record(9)), leafHash(bad));
+      expect(await replaceEverywhere(db, leafHash(record(9)), leafHash(bad))).toBeGreaterThanOrEqual(1);
     });
     // Leaf 9's parent (level 1, index 4) over entries [8, 10) no longer matches.
     expect(problem(await verifyDir())).toMatchObject({ code: "VERIFY_NODE_MISMATCH", index: 8 });
@@ -158,7 +170,8 @@ describe("verifyStore on the LevelDB backend: tamper tests", () => {
 
   it("the last entry removed → VERIFY_STORE_BEHIND", async () => {
     await withRaw(dir, async (db) => {
-      const [k] = await keyHolding(db, record(N - 1));
+      // The row that makes the entry exist (it holds the entry's leaf hash).
+      const [k] = await keyHolding(db, leafHash(record(N - 1)));
       await db.del(k);
     });
     const p = problem(await verifyDir());
@@ -168,14 +181,15 @@ describe("verifyStore on the LevelDB backend: tamper tests", () => {
 
   it("two entries swapped → reported at the smallest stored subtree over the first of them", async () => {
     await withRaw(dir, async (db) => {
-      const [k3, v3] = await keyHolding(db, record(3));
-      const [k14, v14] = await keyHolding(db, record(14));
+      // The rows that say where entries 3 and 14 are (each holds its entry's leaf hash).
+      const [k3, v3] = await keyHolding(db, leafHash(record(3)));
+      const [k14, v14] = await keyHolding(db, leafHash(record(14)));
       await db.put(k3, v14);
       await db.put(k14, v3);
     });
     const p = problem(await verifyDir());
-    // Each swapped entry still carries its own leaf hash (leaf hashes are kept in the entries),
-    // so the first stored node that disagrees is the level-1 subtree over [2, 4), holding 3.
+    // Each swapped entry still carries its own leaf hash, so the first stored node that
+    // disagrees is the level-1 subtree over [2, 4), which holds entry 3.
     expect(p).toMatchObject({ code: "VERIFY_NODE_MISMATCH", index: 2 });
     expect(p.message).toContain("level 1, index 1) over entries [2, 4)");
   });

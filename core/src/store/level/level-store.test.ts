@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { appendFile, mkdtemp, readFile, rm, stat, truncate } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Level } from "level";
@@ -64,6 +64,7 @@ describe("LevelStore specifics", () => {
       "c!",
       "e!00000000000000",
       "e!00000000000001",
+      "f!",
       `h!${sha("e:event:0").reduce((s, x) => s + String.fromCharCode(x), "")}`,
       `h!${sha("e:event:1").reduce((s, x) => s + String.fromCharCode(x), "")}`,
       "i!lot!L1\u0000000000000000",
@@ -74,16 +75,24 @@ describe("LevelStore specifics", () => {
       "v!",
     ].sort((x, y) => Buffer.compare(b(x), b(y)));
     expect(keys).toEqual(expected);
+    // entries.dat: each entry as 01 ‖ eventHash ‖ leafHash ‖ record, in log order.
+    const entryBytes = es.map((e) => Buffer.concat([Buffer.from([1]), e.eventHash, e.leafHash, e.record]));
+    expect(await readFile(join(dir, "entries.dat"))).toEqual(Buffer.concat(entryBytes));
     await raw(dir, async (db) => {
-      const e0 = (await db.get(b("e!00000000000000")))!;
-      expect(e0[0]).toBe(1);
-      expect(e0.subarray(1, 33)).toEqual(Buffer.from(es[0]!.eventHash));
-      expect(e0.subarray(33, 65)).toEqual(Buffer.from(es[0]!.leafHash));
-      expect(e0.subarray(65)).toEqual(Buffer.from(es[0]!.record));
+      // e! rows: 02 ‖ offset:6 ‖ length:4 ‖ leafHash.
+      const e1 = (await db.get(b("e!00000000000001")))!;
+      expect(e1).toHaveLength(43);
+      expect(e1[0]).toBe(2);
+      expect(e1.readUIntBE(1, 6)).toBe(entryBytes[0]!.length);
+      expect(e1.readUInt32BE(7)).toBe(entryBytes[1]!.length);
+      expect(e1.subarray(11)).toEqual(Buffer.from(es[1]!.leafHash));
+      expect((await db.get(b("f!")))!.toString("latin1")).toBe(
+        (entryBytes[0]!.length + entryBytes[1]!.length).toString(16).padStart(14, "0"),
+      );
       expect((await db.get(b("i!lot!L1\u0000000000000000")))!).toEqual(Buffer.from([1, 0x78]));
       expect((await db.get(b("i!lot!L1\u0000000000000001")))!).toEqual(Buffer.from([0, 9]));
       expect((await db.get(b("s!")))!.toString("latin1")).toBe("000000000002");
-      expect((await db.get(b("v!")))!.toString("latin1")).toBe("suyuan-ledger/1");
+      expect((await db.get(b("v!")))!.toString("latin1")).toBe("suyuan-ledger/2");
     });
   });
 
@@ -119,6 +128,63 @@ describe("LevelStore specifics", () => {
     expect(await store.getNodeHashes([{ level: 0, index: 99 }])).toEqual([es[99]!.leafHash]);
     expect(await store.findByEventHashes([es[50]!.eventHash])).toEqual([50]);
     await store.close();
+  });
+
+  it("cuts off entry bytes an append wrote before dying, and refuses a file that lost entries", async () => {
+    const dir = freshDir();
+    const store = new LevelStore(dir);
+    await store.open();
+    const es = entries(0, 5);
+    await store.append({ entries: es.slice(0, 3) });
+    await store.close();
+    const file = join(dir, "entries.dat");
+    const good = await readFile(file);
+    // An append that wrote its entries and died before its LevelDB batch: bytes, no rows.
+    await appendFile(file, Buffer.alloc(500, 0x77));
+    await store.open();
+    expect(await store.size()).toBe(3);
+    expect((await stat(file)).size).toBe(good.length);
+    await store.append({ entries: es.slice(3) });
+    const back = await store.getEntries(0, 5);
+    expect(back.map((e) => Buffer.from(e.record).toString("hex"))).toEqual(
+      es.map((e) => Buffer.from(e.record).toString("hex")),
+    );
+    await store.close();
+    // A file shorter than the entries the rows point into: corrupt, named.
+    await truncate(file, good.length - 1);
+    await expect(store.open()).rejects.toMatchObject({ code: "STORE_CORRUPT", field: "entries.dat" });
+  });
+
+  it("opens a format 1 store (entries inline in LevelDB) and appends after it", async () => {
+    const dir = freshDir();
+    const old = entries(0, 3, "old");
+    await raw(dir, async (db) => {
+      await db.put(b("v!"), b("suyuan-ledger/1"));
+      for (const e of old) {
+        const key = b(`e!${e.index.toString(16).padStart(14, "0")}`);
+        await db.put(key, Buffer.concat([Buffer.from([1]), e.eventHash, e.leafHash, e.record]));
+        await db.put(Buffer.concat([b("h!"), e.eventHash]), b(e.index.toString(16).padStart(14, "0")));
+      }
+    });
+    const store = new LevelStore(dir);
+    await store.open();
+    expect(await store.size()).toBe(3);
+    const added = entries(3, 2, "new");
+    await store.append({ entries: added });
+    const all = [...old, ...added];
+    const back = await store.getEntries(0, 5);
+    expect(
+      back.map((e) => [e.index, Buffer.from(e.record).toString("hex"), Buffer.from(e.leafHash).toString("hex")]),
+    ).toEqual(
+      all.map((e) => [e.index, Buffer.from(e.record).toString("hex"), Buffer.from(e.leafHash).toString("hex")]),
+    );
+    expect(await store.getNodeHashes([0, 4].map((index) => ({ level: 0, index })))).toEqual([
+      all[0]!.leafHash,
+      all[4]!.leafHash,
+    ]);
+    expect(await store.findByEventHashes([old[1]!.eventHash])).toEqual([1]);
+    await store.close();
+    expect(await raw(dir, async (db) => (await db.get(b("v!")))!.toString("latin1"))).toBe("suyuan-ledger/2");
   });
 
   it("refuses a second open of a directory in use with STORE_OPEN_FAILED", async () => {

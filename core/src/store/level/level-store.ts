@@ -5,8 +5,10 @@
 // so that byte order is numeric order. `‹n:14›` is n as 14 hex digits (covers every safe
 // integer, 2^53 < 16^14).
 //
-//   v!                              -> "suyuan-ledger/1"       format marker, written on first open
-//   e!‹index:14›                    -> 0x01 ‖ eventHash(32) ‖ leafHash(32) ‖ record
+//   v!                              -> "suyuan-ledger/2"       format marker, written on first open
+//   e!‹index:14›                    -> 0x02 ‖ offset:6 ‖ length:4 ‖ leafHash(32)   where the entry
+//                                      lies in entries.dat (big-endian numbers); or, written by
+//                                      format 1, the entry itself inline: 0x01 ‖ entry bytes
 //   h!‹eventHash: 32 raw bytes›     -> ‹index:14› (ASCII)       dedupe by event hash
 //   n!‹level:2›!‹index:14›          -> hash(32)                 complete subtree, level ≥ 1 (level 0,
 //                                                               the leaf hashes, are read from e!)
@@ -14,9 +16,16 @@
 //   m!‹key UTF-8›                   -> tagged value             meta
 //   c!                              -> JSON {size, rootHash(hex), note}   latest checkpoint
 //   s!                              -> ‹seq:12› (ASCII)          next index-record sequence number
+//   f!                              -> ‹bytes:14› (ASCII)        end of the last entry in entries.dat
 //
 // Tagged value: 0x00 ‖ bytes, or 0x01 ‖ UTF-8 string, so a value comes back as the type it
 // went in as.
+//
+// Entries live outside LevelDB, in the append-only file `entries.dat` in the same directory:
+// entry bytes = 0x01 ‖ eventHash(32) ‖ leafHash(32) ‖ record, one after another in log order.
+// The log is never rewritten and read by position, so keeping it in the LSM tree only made
+// LevelDB's compactions copy every record again and again (~1 KB of the ~3 KB a capture
+// event writes); an `e!` row keeps where it is and its leaf hash (proofs need no file read).
 //
 // Index keys: names are [A-Za-z0-9._-] (no "!"), keys have no U+0000, so the 0x00 after the
 // key ends it unambiguously and sorts below every byte a key can continue with; hence the
@@ -26,10 +35,16 @@
 // point counted up (`prefixEnd`), so every bound is itself valid UTF-8 and ranges can be
 // given to LevelDB as strings.
 //
-// Atomicity: one append is one LevelDB write batch (WriteBatch is applied atomically, and
-// with `sync` the log is fsync'ed before the write returns), so after a crash a batch is
-// wholly present or wholly absent. Size, next seq and the existence of entries are derived
-// from what is on disk at open.
+// Atomicity: an append first writes its entries at the end of entries.dat (fdatasync'ed with
+// `sync`), then everything else as one LevelDB write batch (applied atomically; with `sync`
+// the LevelDB log is fsync'ed before the write returns). The `e!` rows in that batch are what
+// makes entries exist, so after a crash a batch is wholly present or wholly absent; file bytes
+// past the last `e!` row (an append that died between the two writes) are cut off at open.
+// Size, next seq, the file's end and the existence of entries are derived from what is on
+// disk at open. Format 1 stores (entries inline in `e!`) open as they are and are marked
+// format 2; their old entries stay inline.
+import { type FileHandle, open as openFile } from "node:fs/promises";
+import { join } from "node:path";
 import { isSuyuanError } from "@suyuan/proto";
 import { Level } from "level";
 import {
@@ -61,7 +76,10 @@ export interface LevelStoreOptions {
   writeBufferSize?: number;
 }
 
-const FORMAT = "suyuan-ledger/1";
+const FORMAT = "suyuan-ledger/2";
+const FORMAT_INLINE = "suyuan-ledger/1";
+/** The entries file, inside the LevelDB directory (LevelDB leaves names it does not own alone). */
+export const ENTRIES_FILE = "entries.dat";
 // One 1000-event capture batch writes ~17 000 keys (entry, hash, leaf node, ~14 index
 // records per event), about 4 MiB: with LevelDB's 4 MiB memtable every append flushed a
 // level-0 table and the background compaction spent more CPU than the event loop (≈45 µs
@@ -72,6 +90,10 @@ const SUPPORTS: StoreSupports = Object.freeze({ persistence: true, durableWrites
 
 const ENTRY_TAG = 0x01;
 const ENTRY_HEADER = 1 + 2 * HASH_BYTES;
+const POINTER_TAG = 0x02;
+/** tag ‖ offset:6 ‖ length:4 ‖ leafHash. */
+const POINTER_BYTES = 1 + 6 + 4 + HASH_BYTES;
+const POINTER_LEAF = 1 + 6 + 4;
 const VALUE_BYTES = 0x00;
 const VALUE_STRING = 0x01;
 const SEQ_DIGITS = 12;
@@ -87,6 +109,7 @@ type Db = Level<Bytes, Bytes>;
 const K_VERSION = Buffer.from("v!", "latin1");
 const K_CHECKPOINT = Buffer.from("c!", "latin1");
 const K_SEQ = Buffer.from("s!", "latin1");
+const K_FILE_END = Buffer.from("f!", "latin1");
 const P_ENTRY = "e!";
 const P_HASH = Buffer.from("h!", "latin1");
 const P_META = Buffer.from("m!", "latin1");
@@ -163,6 +186,34 @@ function decodeEntry(index: number, b: Bytes): LogEntry {
     leafHash: view(b, 1 + HASH_BYTES, ENTRY_HEADER),
     record: view(b, ENTRY_HEADER, b.length),
   };
+}
+
+/** Where an `e!` row says its entry lies in entries.dat. */
+interface Pointer {
+  offset: number;
+  length: number;
+}
+
+/** An `e!` row: the entry itself (format 1) or where it lies in entries.dat. */
+function decodeRow(index: number, b: Bytes): LogEntry | Pointer {
+  if (b.length === POINTER_BYTES && b[0] === POINTER_TAG) {
+    const length = b.readUInt32BE(7);
+    if (length < ENTRY_HEADER) {
+      throw storeError(
+        "STORE_CORRUPT",
+        `entry ${index}: pointer to ${length} bytes, less than an entry`,
+        `entry[${index}]`,
+      );
+    }
+    return { offset: b.readUIntBE(1, 6), length };
+  }
+  return decodeEntry(index, b);
+}
+
+/** The leaf hash an `e!` row holds (both formats). */
+function rowLeafHash(index: number, b: Bytes): Uint8Array {
+  if (b.length === POINTER_BYTES && b[0] === POINTER_TAG) return view(b, POINTER_LEAF, POINTER_BYTES);
+  return decodeEntry(index, b).leafHash;
 }
 
 function parseHexNum(b: Bytes, digits: number, where: string): number {
@@ -328,16 +379,16 @@ class SlabWriter {
     return this.take(start);
   }
 
-  /** An entry value (as encodeEntry). */
-  entry(e: LogEntry): Bytes {
-    this.room(ENTRY_HEADER + e.record.length);
+  /** An `e!` pointer row value. */
+  pointer(offset: number, length: number, leafHash: Uint8Array): Bytes {
+    this.room(POINTER_BYTES);
     const start = this.at;
     const b = this.buf;
-    b[start] = ENTRY_TAG;
-    b.set(e.eventHash, start + 1);
-    b.set(e.leafHash, start + 1 + HASH_BYTES);
-    b.set(e.record, start + ENTRY_HEADER);
-    this.at += ENTRY_HEADER + e.record.length;
+    b[start] = POINTER_TAG;
+    b.writeUIntBE(offset, start + 1, 6);
+    b.writeUInt32BE(length, start + 7);
+    b.set(leafHash, start + POINTER_LEAF);
+    this.at += POINTER_BYTES;
     return this.take(start);
   }
 }
@@ -348,6 +399,9 @@ export class LevelBackend implements StoreBackend {
   private logSize = 0;
   private nextSeq = 0;
   private readonly sync: boolean;
+  private file: FileHandle | undefined;
+  /** End of the last entry in entries.dat: where the next append writes. */
+  private fileEnd = 0;
 
   constructor(
     readonly location: string,
@@ -384,6 +438,9 @@ export class LevelBackend implements StoreBackend {
           throw storeError("STORE_CORRUPT", `LevelDB at ${this.location} holds data but no "v!" format marker`, "v!");
         }
         await db.put(K_VERSION, Buffer.from(FORMAT, "latin1"), { sync: this.sync });
+      } else if (version.toString("latin1") === FORMAT_INLINE) {
+        // Entries written from now on go to entries.dat; the inline ones stay readable.
+        await db.put(K_VERSION, Buffer.from(FORMAT, "latin1"), { sync: this.sync });
       } else if (version.toString("latin1") !== FORMAT) {
         throw storeError(
           "STORE_CORRUPT",
@@ -395,9 +452,14 @@ export class LevelBackend implements StoreBackend {
         .keys({ gte: entryKey(0), lte: entryKey(Number.MAX_SAFE_INTEGER), reverse: true, limit: 1 })
         .all();
       this.logSize = last[0] === undefined ? 0 : parseHexNum(last[0].subarray(2), INDEX_DIGITS, "e! key") + 1;
+      const end = await db.get(K_FILE_END);
+      this.fileEnd = end === undefined ? 0 : parseHexNum(end, INDEX_DIGITS, "f!");
       const seq = await db.get(K_SEQ);
       this.nextSeq = seq === undefined ? 0 : parseHexNum(seq, SEQ_DIGITS, "s!");
+      this.file = await this.openEntriesFile();
     } catch (e) {
+      await this.file?.close().catch(() => undefined);
+      this.file = undefined;
       await db.close().catch(() => undefined);
       if (isSuyuanError(e)) throw e;
       throw storeError("STORE_OPEN_FAILED", `LevelDB at ${this.location}: ${describe(e)}`, "location");
@@ -405,10 +467,80 @@ export class LevelBackend implements StoreBackend {
     this.db = db;
   }
 
+  /**
+   * Opens entries.dat for positional reads and writes (created if missing), checks that it
+   * holds every entry the `e!` rows point into, and cuts off bytes past the last one.
+   */
+  private async openEntriesFile(): Promise<FileHandle> {
+    const path = join(this.location, ENTRIES_FILE);
+    await (await openFile(path, "a")).close();
+    const file = await openFile(path, "r+");
+    try {
+      const { size } = await file.stat();
+      if (size < this.fileEnd) {
+        throw storeError(
+          "STORE_CORRUPT",
+          `${ENTRIES_FILE} holds ${size} bytes but the log's entries end at byte ${this.fileEnd}`,
+          ENTRIES_FILE,
+          { fileBytes: size, expected: this.fileEnd },
+        );
+      }
+      if (size > this.fileEnd) {
+        // An append that wrote its entries and died before its LevelDB batch: never acknowledged.
+        await file.truncate(this.fileEnd);
+        if (this.sync) await file.datasync();
+      }
+      return file;
+    } catch (e) {
+      await file.close();
+      throw e;
+    }
+  }
+
   async close(): Promise<void> {
     const db = this.db;
+    const file = this.file;
     this.db = undefined;
-    if (db !== undefined) await db.close();
+    this.file = undefined;
+    try {
+      if (db !== undefined) await db.close();
+    } finally {
+      await file?.close();
+    }
+  }
+
+  private get entriesFile(): FileHandle {
+    if (this.file === undefined) throw new TypeError("LevelBackend used while not open");
+    return this.file;
+  }
+
+  /**
+   * Writes the entries at the end of entries.dat (durably with `sync`) and returns their
+   * offsets. The bytes mean nothing until the `e!` rows that point at them are written.
+   */
+  private async writeEntries(entries: readonly LogEntry[]): Promise<number[]> {
+    let total = 0;
+    for (const e of entries) total += ENTRY_HEADER + e.record.length;
+    const buf = Buffer.allocUnsafe(total);
+    const offsets: number[] = new Array(entries.length);
+    let at = 0;
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!;
+      offsets[i] = this.fileEnd + at;
+      buf[at] = ENTRY_TAG;
+      buf.set(e.eventHash, at + 1);
+      buf.set(e.leafHash, at + 1 + HASH_BYTES);
+      buf.set(e.record, at + ENTRY_HEADER);
+      at += ENTRY_HEADER + e.record.length;
+    }
+    const file = this.entriesFile;
+    let done = 0;
+    while (done < total) {
+      const { bytesWritten } = await file.write(buf, done, total - done, this.fileEnd + done);
+      done += bytesWritten;
+    }
+    if (this.sync) await file.datasync();
+    return offsets;
   }
 
   async size(): Promise<number> {
@@ -426,10 +558,18 @@ export class LevelBackend implements StoreBackend {
     // Buffer.byteLength first) cost more than the puts themselves.
     const out = new SlabWriter();
     let seq = this.nextSeq;
+    let fileEnd = this.fileEnd;
     try {
-      for (const e of batch.entries) {
-        w.put(out.entryKey(e.index), out.entry(e));
-        w.put(out.bytes2(P_HASH, e.eventHash), out.hexNum(e.index, INDEX_DIGITS));
+      if (batch.entries.length > 0) {
+        const offsets = await this.writeEntries(batch.entries);
+        for (let i = 0; i < batch.entries.length; i++) {
+          const e = batch.entries[i]!;
+          const length = ENTRY_HEADER + e.record.length;
+          w.put(out.entryKey(e.index), out.pointer(offsets[i]!, length, e.leafHash));
+          w.put(out.bytes2(P_HASH, e.eventHash), out.hexNum(e.index, INDEX_DIGITS));
+          fileEnd = offsets[i]! + length;
+        }
+        w.put(K_FILE_END, Buffer.from(hexNum(fileEnd, INDEX_DIGITS), "latin1"));
       }
       for (const n of batch.nodes) w.put(out.nodeKey(n.level, n.index), out.bytes(n.hash));
       if (batch.indexes.length > 0) {
@@ -450,9 +590,11 @@ export class LevelBackend implements StoreBackend {
       throw e;
     }
     await w.write({ sync: this.sync });
-    // Only after the batch is on disk: a failed write leaves the cached state untouched.
+    // Only after the batch is on disk: a failed write leaves the cached state untouched (and
+    // the next append overwrites whatever this one left in entries.dat).
     this.logSize += batch.entries.length;
     this.nextSeq = seq;
+    this.fileEnd = fileEnd;
   }
 
   async getEntries(start: number, end: number): Promise<LogEntry[]> {
@@ -464,7 +606,34 @@ export class LevelBackend implements StoreBackend {
         "entries",
       );
     }
-    return rows.map(([, value], i) => decodeEntry(start + i, value));
+    const decoded = rows.map(([, value], i) => decodeRow(start + i, value));
+    // The pointed-to entries of one range lie together in the file: one read for all.
+    let from = Number.POSITIVE_INFINITY;
+    let to = 0;
+    for (const d of decoded) {
+      if ("offset" in d) {
+        from = Math.min(from, d.offset);
+        to = Math.max(to, d.offset + d.length);
+      }
+    }
+    if (to === 0) return decoded as LogEntry[];
+    if (to > this.fileEnd) {
+      throw storeError(
+        "STORE_CORRUPT",
+        `entries [${start}, ${end}) point past the end of ${ENTRIES_FILE}`,
+        ENTRIES_FILE,
+      );
+    }
+    const buf = Buffer.allocUnsafe(to - from);
+    let done = 0;
+    while (done < buf.length) {
+      const { bytesRead } = await this.entriesFile.read(buf, done, buf.length - done, from + done);
+      if (bytesRead === 0) throw storeError("STORE_CORRUPT", `${ENTRIES_FILE} ended early`, ENTRIES_FILE);
+      done += bytesRead;
+    }
+    return decoded.map((d, i) =>
+      "offset" in d ? decodeEntry(start + i, buf.subarray(d.offset - from, d.offset - from + d.length)) : d,
+    );
   }
 
   async findByEventHashes(eventHashes: readonly Uint8Array[]): Promise<(number | undefined)[]> {
@@ -479,7 +648,7 @@ export class LevelBackend implements StoreBackend {
     );
     return found.map((v, i) => {
       if (v === undefined) return undefined;
-      if (refs[i]!.level === 0) return decodeEntry(refs[i]!.index, v).leafHash;
+      if (refs[i]!.level === 0) return rowLeafHash(refs[i]!.index, v);
       if (v.length !== HASH_BYTES) {
         const r = refs[i]!;
         throw storeError("STORE_CORRUPT", `node (${r.level}, ${r.index}): ${v.length} bytes, expected ${HASH_BYTES}`);
