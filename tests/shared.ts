@@ -2,6 +2,7 @@
 // (developers' checkouts and CI's clone both have it there). Only tests read it; the
 // product never does at run time.
 import { existsSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -24,4 +25,13 @@ export function readConformanceJson<T = unknown>(...parts: string[]): T {
 
 export function readConformanceText(...parts: string[]): string {
   return readFileSync(conformancePath(...parts), "utf8");
+}
+
+/** A TCP port free on 127.0.0.1 right now (for servers a test starts in another process). */
+export async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", () => r()));
+  const port = (s.address() as { port: number }).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
 }

@@ -13,6 +13,11 @@ import { Outbox } from "./outbox/outbox.ts";
 export interface GatewayCliIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /**
+   * `gateway start` stops when this resolves. Default: on SIGINT or SIGTERM of the process (a
+   * worker thread gets no signals: gateway/launch.mjs hands them over as messages).
+   */
+  stopRequested?: Promise<unknown>;
 }
 
 export type GatewayCommandHandler = (args: string[], io: GatewayCliIo) => Promise<number>;
@@ -138,15 +143,16 @@ export const gatewayStart: GatewayCommandHandler = (args, io) =>
     const log = (msg: string, fields?: object) =>
       io.stderr(`${JSON.stringify({ t: new Date().toISOString(), msg, ...(fields ?? {}) }, bigintJson)}\n`);
     const gw: RunningGateway = await startGateway(config, { log });
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        process.off("SIGINT", done);
-        process.off("SIGTERM", done);
-        resolve();
-      };
-      process.on("SIGINT", done);
-      process.on("SIGTERM", done);
-    });
+    await (io.stopRequested ??
+      new Promise<void>((resolve) => {
+        const done = () => {
+          process.off("SIGINT", done);
+          process.off("SIGTERM", done);
+          resolve();
+        };
+        process.on("SIGINT", done);
+        process.on("SIGTERM", done);
+      }));
     await gw.stop();
     return 0;
   });

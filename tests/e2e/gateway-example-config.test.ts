@@ -3,7 +3,6 @@
 // batches to a core. Only the machine-specific parts of the example are replaced: the serial
 // paths (socat ptys), the broker port (a free one), the core address, key, token and outbox.
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { encodeEpc, exportKey, formatUnbracketed, generateGatewayKey, gs1CheckDigit, parseCode } from "@suyuan/proto";
@@ -13,15 +12,7 @@ import { type RunningCore, startCore } from "../../core/src/server.ts";
 import { BarcodeScanner, createPtyPair, MqttReader, PtySerialTransport } from "../../firmware-sim/src/devices/index.ts";
 import { validateConfig } from "../../gateway/src/config/config.ts";
 import { type RunningGateway, startGateway } from "../../gateway/src/main.ts";
-import { REPO_ROOT } from "../shared.ts";
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
+import { freePort, REPO_ROOT } from "../shared.ts";
 
 async function until(
   cond: () => boolean | Promise<boolean>,

@@ -4,7 +4,8 @@
  * code never stops the pipeline.
  *
  * RFID readers report the same tag dozens of times a second, so RFID hex decodes are cached
- * (bounded). Barcode scans are rare (a person scans) and are not cached.
+ * (bounded), as compact identifiers (rfid-code.ts). Barcode scans are rare (a person scans)
+ * and are not cached.
  */
 import {
   type AiValue,
@@ -16,6 +17,7 @@ import {
   parseScanData,
 } from "@suyuan/proto";
 import type { RawRead } from "../drivers/driver.ts";
+import { RfidCode } from "./rfid-code.ts";
 import { type AttributeScan, type DecodedRead, noLog, type PipelineLog } from "./types.ts";
 
 export type DecodeOutcome =
@@ -64,7 +66,7 @@ export interface Decoder {
 
 /** Smallest adaptive decode cache: a few readers' worth of tags. */
 export const MIN_ADAPTIVE_CACHE = 8192;
-/** Largest adaptive decode cache (~ 1 KB per decoded SGTIN: ≤ ~256 MB if all were distinct). */
+/** Largest adaptive decode cache (~ 300 B per decoded SGTIN with its key: ≤ ~80 MB if all were distinct). */
 export const MAX_ADAPTIVE_CACHE = 262_144;
 
 /**
@@ -217,7 +219,8 @@ export function createDecoder(opts: DecoderOptions = {}): Decoder {
     let entry = cache.get(read.data);
     if (entry === undefined) {
       try {
-        entry = parseCode(read.data, parseOpts);
+        // Held as long as the tag is tracked (and by the cache): the compact form.
+        entry = RfidCode.of(read.data, parseCode(read.data, parseOpts), parseOpts);
       } catch (e) {
         entry = errorOf(e);
       }

@@ -37,10 +37,19 @@ export interface SerialLinkOptions {
   presenceCheckMs?: number;
 }
 
-let nativeBinding: BindingInterface | undefined;
+let processBinding: BindingInterface | undefined;
 function defaultBinding(): BindingInterface {
-  nativeBinding ??= autoDetect() as BindingInterface;
-  return nativeBinding;
+  processBinding ??= autoDetect() as BindingInterface;
+  return processBinding;
+}
+
+/**
+ * Replaces the native binding as the default of this thread: the gateway worker
+ * (gateway/src/start-worker.ts) opens its ports through the main thread's serial host, since the
+ * native binding cannot read from a worker (gateway/serial-host.mjs).
+ */
+export function setDefaultSerialBinding(binding: BindingInterface): void {
+  processBinding = binding;
 }
 
 /**
