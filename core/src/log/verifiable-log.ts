@@ -42,6 +42,7 @@ import {
   type StoredEvent,
 } from "../model.ts";
 import type { IndexRecord, LedgerStore, LogEntry, MetaPut, NodeHash, NodeRef } from "../store/store.ts";
+import { GroupCommit } from "./group-commit.ts";
 
 /** Structured log sink: constant message, data in fields. */
 export type LogFn = (msg: string, fields?: Record<string, unknown>) => void;
@@ -104,14 +105,17 @@ export class VerifiableLog implements Ledger {
   /**
    * Appends are pipelined in two ordered stages. Planning (dedupe, index assignment, index
    * records, new tree nodes) runs one append at a time against the PLANNED tree; writing runs
-   * one at a time in the same order, each write issued only after the previous one succeeded.
+   * in the same order, each write issued only after the previous one succeeded, appends that
+   * queued up meanwhile merged into one write (group-commit.ts).
    * So the CPU work of planning the next batch overlaps the durable write of the previous one,
    * while `treeSize`/`frontier` (what checkpoints and proofs use) move only after a write is
    * durable.
    */
   private planTail: Promise<unknown> = Promise.resolve();
-  /** The last issued write (rejected if it failed: the writes planned on top of it must not run). */
+  /** The last committed write (for close()). */
   private writeTail: Promise<unknown> = Promise.resolve();
+  /** Durable writes, in planning order; appends queued behind a write in flight share the next one. */
+  private readonly group = new GroupCommit((batch) => this.store.append(batch));
   /** Every append's final result, for close(). */
   private appendTail: Promise<unknown> = Promise.resolve();
   /** Size and frontier once every planned append is written. */
@@ -404,8 +408,7 @@ export class VerifiableLog implements Ledger {
     const batch = entries.length > 0 || meta.length > 0 ? { entries, nodes, indexes, meta, transfer: true } : undefined;
     // Issued only once the previous write succeeded: outcomes here may point at its entries,
     // so after a failed write nothing planned on top of it is written (or acknowledged).
-    const written = this.writeTail.then(async () => {
-      if (batch !== undefined) await this.store.append(batch);
+    const written = this.group.commit(batch, epoch).then(() => {
       // Only after the write is durable does the served tree move on (writes complete in order).
       this.treeSize = grown.size;
       this.frontier = grown.frontier;
@@ -423,7 +426,6 @@ export class VerifiableLog implements Ledger {
       for (let i = this.recent.length - 1; i >= 0; i--) {
         if (this.recent[i]!.seq === undefined) this.recent.splice(i, 1);
       }
-      this.writeTail = Promise.resolve();
     });
     this.writeTail = written;
     return { outcomes, written };

@@ -55,6 +55,8 @@ export interface LoadResult {
   ackP50Ms: number;
   ackP99Ms: number;
   buildMs: number;
+  /** CPU time of this load process (user + system) while streaming, in ms. */
+  cpuMs: number;
 }
 
 const MDA = "urn:epcglobal:cbv:mda";
@@ -186,6 +188,7 @@ async function main(): Promise<void> {
   };
 
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   await Promise.all(
     plan.gateways.map(
       (g, gi) =>
@@ -230,6 +233,7 @@ async function main(): Promise<void> {
     ),
   );
   const wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
   client.close();
   latencies.sort((a, b) => a - b);
   const out: LoadResult = {
@@ -240,6 +244,7 @@ async function main(): Promise<void> {
     ackP50Ms: percentile(latencies, 50),
     ackP99Ms: percentile(latencies, 99),
     buildMs,
+    cpuMs: (cpu.user + cpu.system) / 1000,
   };
   if (out.firstProblem === undefined) delete out.firstProblem;
   process.stdout.write(`${JSON.stringify(out)}\n`);
