@@ -23,6 +23,7 @@ const BENCH = "query";
 /** Bump when the generated chain changes: the cache is keyed by it. */
 const VERSION = "v4";
 const CHAINS = 500;
+const RECALLS = 3;
 
 /** Master data the answers name places with; the bench needs no more. */
 class BenchMaster implements MasterDataReader {
@@ -92,9 +93,22 @@ export async function run(): Promise<void> {
     report(BENCH, "chain_warm_p99_ms", percentile(warm.ms, 99), "ms");
 
     const lot = parseCode(rawLot(0)).canonical;
-    const t0 = performance.now();
-    const answer = await query.recall({ lots: [lot] });
-    report(BENCH, "recall_ms", performance.now() - t0, "ms");
+    // The recall three times, each by a fresh engine (nothing of the walk is cached between
+    // them; the store's block cache and the OS page cache are warm after the first): the
+    // median is `recall_ms`, the first and the slowest are reported beside it, since a single
+    // run on this 2-core machine varies by ±20 %.
+    const recallTimes: number[] = [];
+    let answer: Awaited<ReturnType<QueryEngine["recall"]>> | undefined;
+    for (let r = 0; r < RECALLS; r++) {
+      const engine = r === 0 ? query : new QueryEngine({ store, ledger, master: new BenchMaster() });
+      const t0 = performance.now();
+      answer = await engine.recall({ lots: [lot] });
+      recallTimes.push(performance.now() - t0);
+    }
+    if (answer === undefined) throw new Error("no recall ran");
+    report(BENCH, "recall_ms", [...recallTimes].sort((a, b) => a - b)[Math.floor(RECALLS / 2)]!, "ms");
+    report(BENCH, "recall_first_ms", recallTimes[0]!, "ms");
+    report(BENCH, "recall_max_ms", Math.max(...recallTimes), "ms");
     report(BENCH, "recall_units", answer.units.length, "units");
     report(BENCH, "recall_lots", answer.lots.length + answer.lotsDerived.length, "lots");
     report(BENCH, "recall_transformations", answer.transformations.length, "transformations");

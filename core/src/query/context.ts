@@ -88,7 +88,18 @@ export const MERGE_GAP = 16;
 const MERGE_FIRST = 32;
 const MERGE_MAX = 1024;
 /** Slices of one merged read that run at once. */
-const MERGE_PARALLEL = 4;
+const MERGE_PARALLEL = 8;
+
+/** The decimal number the rest of `s` from `from` spells (the 12-digit log index of a key). */
+function digitsAt(s: string, from: number): number {
+  let n = 0;
+  for (let i = from; i < s.length; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return Number(s.slice(from)); // not plain digits: as Number() reads it
+    n = n * 10 + d;
+  }
+  return from < s.length ? n : Number(s.slice(from));
+}
 
 export class QueryContext {
   private readonly events: Lru<number, LoggedEvent>;
@@ -252,10 +263,13 @@ export class QueryContext {
         step = Math.min(step * 2, MERGE_MAX);
         for (const h of hits) {
           const key = h.key;
-          while (p < wanted.length && !key.startsWith(wanted[p]!) && compareKeys(wanted[p]!, key) < 0) p++;
-          if (p >= wanted.length) return;
+          let own = key.startsWith(wanted[p]!);
+          while (!own && compareKeys(wanted[p]!, key) < 0) {
+            if (++p >= wanted.length) return;
+            own = key.startsWith(wanted[p]!);
+          }
           const prefix = wanted[p]!;
-          if (key.startsWith(prefix)) {
+          if (own) {
             foreign = 0;
             const value = typeof h.value === "string" ? h.value : Buffer.from(h.value).toString();
             // Same as parseEntry: the id is all but the last two ␟ parts (the wanted id, unless
@@ -275,7 +289,7 @@ export class QueryContext {
               lists[p]!.push({
                 id: ids[p]!,
                 time: key.slice(a + 1, b),
-                index: Number(key.slice(b + 1)),
+                index: digitsAt(key, b + 1),
                 role: v.role,
                 type: v.type,
                 action: v.action,
