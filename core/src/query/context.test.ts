@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { type Entry, SEP } from "../index/records.ts";
 import { MemoryStore } from "../store/memory/memory-store.ts";
 import type { IndexRecord } from "../store/store.ts";
-import { MERGE_GAP, QueryContext } from "./context.ts";
+import { childList, MERGE_GAP, QueryContext } from "./context.ts";
 import { QueryEngine } from "./engine.ts";
 import { appendNamed, type Built, buildLedger, C, ID, mainOrder, masterData } from "./test-fixtures.ts";
 import type { QueryLedger } from "./types.ts";
@@ -81,5 +81,20 @@ describe("records shared across queries", () => {
     const after = await names();
     expect(after).toContainEqual(["inspectJ1", `lot:${C(ID.J1)}`]);
     expect(after).toHaveLength(before.length + 1);
+  });
+});
+
+describe("childList (the children of a `child` record)", () => {
+  it("reads the per-event JSON list, and the one child of a record indexed before lists", () => {
+    expect(childList('["https://id.gs1.org/00/1","https://id.gs1.org/00/2"]')).toEqual([
+      "https://id.gs1.org/00/1",
+      "https://id.gs1.org/00/2",
+    ]);
+    expect(childList('["*"]')).toEqual(["*"]);
+    expect(childList("*")).toEqual(["*"]);
+    expect(childList("https://id.gs1.org/01/10614141073464/21/CA1")).toEqual([
+      "https://id.gs1.org/01/10614141073464/21/CA1",
+    ]);
+    expect(childList("[not json")).toEqual(["[not json"]);
   });
 });

@@ -90,6 +90,23 @@ const MERGE_MAX = 1024;
 /** Slices of one merged read that run at once. */
 const MERGE_PARALLEL = 8;
 
+/**
+ * The children of a `child` record: a JSON array, or — in a ledger indexed before records
+ * were packed per event — the one child id itself (ids never start with "[" in that layout's
+ * ledgers, which canonical ids don't).
+ */
+export function childList(rest: string): string[] {
+  if (rest.startsWith("[")) {
+    try {
+      const list: unknown = JSON.parse(rest);
+      if (Array.isArray(list) && list.every((c) => typeof c === "string")) return list;
+    } catch {
+      // not JSON: an id as written
+    }
+  }
+  return [rest];
+}
+
 /** The decimal number the rest of `s` from `from` spells (the 12-digit log index of a key). */
 function digitsAt(s: string, from: number): number {
   let n = 0;
@@ -356,7 +373,7 @@ export class QueryContext {
       out.push({
         action: h.value.slice(0, cut),
         index: Number(h.key.slice(h.key.lastIndexOf(SEP) + 1)),
-        children: JSON.parse(h.value.slice(cut + 1)) as string[],
+        children: childList(h.value.slice(cut + 1)),
       });
     }
     return out;
