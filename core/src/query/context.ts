@@ -76,6 +76,8 @@ export function canonical(code: unknown, field: string): string {
 }
 
 const CHUNK = 256;
+/** The per-member lot index of ledgers indexed before `lot-m` (records.ts). */
+const LEGACY_LOT = "lot";
 const WIDE = /[\ud800-\uffff]/;
 const SHARED_CACHE = 4096;
 /**
@@ -342,11 +344,28 @@ export class QueryContext {
   async lotMemberRecords(lot: string): Promise<Array<{ member: string; index: number }>> {
     const prefix = lot + SEP;
     const out: Array<{ member: string; index: number }> = [];
-    for (const h of await this.scanAll(IX.lotMembers, prefix)) {
+    const seen = new Set<string>();
+    const add = (member: string, index: number) => {
+      const k = `${member}${SEP}${index}`;
+      if (seen.has(k)) return;
+      seen.add(k);
+      out.push({ member, index });
+    };
+    const [packed, perMember] = await Promise.all([
+      this.scanAll(IX.lotMembers, prefix),
+      // Ledgers indexed before `lot-m` (one record per member: lot ␟ member -> I); none in new ones.
+      this.scanAll(LEGACY_LOT, prefix),
+    ]);
+    for (const h of packed) {
       // `lot ␟ I` only: a longer lot id that starts with `lot ␟` is another lot.
       if (h.key.length !== prefix.length + 12 || h.key.indexOf(SEP, prefix.length) >= 0) continue;
       const index = Number(h.key.slice(prefix.length));
-      for (const member of JSON.parse(h.value) as string[]) out.push({ member, index });
+      for (const member of JSON.parse(h.value) as string[]) add(member, index);
+    }
+    for (const h of perMember) {
+      const member = h.key.slice(prefix.length);
+      if (member.includes(SEP)) continue; // another lot whose id starts with `lot ␟`
+      add(member, Number(h.value));
     }
     return out;
   }

@@ -49,4 +49,26 @@ describe("packed lot membership", () => {
     expect(recs.map((r) => r.member).sort()).toEqual([C(ID.CA1), C(ID.CA2), C(ID.CA2), C(ID.CA3)].sort());
     expect(recs.filter((r) => r.member === C(ID.CA2)).map((r) => r.index)).toContain(97);
   });
+
+  it("also reads the per-member `lot` records of a ledger indexed before `lot-m`", async () => {
+    const n = await buildLedger(mainOrder(), events());
+    open.push(n);
+    const lot = C(ID.M1);
+    await n.store.append({
+      entries: [],
+      indexes: [
+        // The old layout: lot ␟ member -> log index.
+        { index: "lot", key: `${lot}${SEP}x:legacy-unit`, value: padIndex(3) },
+        { index: "lot", key: `${lot}${SEP}${C(ID.CA1)}`, value: padIndex(4) },
+        // Another lot whose id starts with `lot ␟`.
+        { index: "lot", key: `${lot}${SEP}x${SEP}x:other`, value: padIndex(5) },
+      ],
+    });
+    const ctx = new QueryContext(n.store, n.log, masterData(), 100);
+    await ctx.refresh();
+    expect(await ctx.lotMembers(lot)).toEqual([C(ID.CA1), C(ID.CA2), C(ID.CA3), "x:legacy-unit"].sort());
+    expect((await ctx.lotMemberRecords(lot)).filter((r) => r.member === "x:legacy-unit")).toEqual([
+      { member: "x:legacy-unit", index: 3 },
+    ]);
+  });
 });
