@@ -16,7 +16,7 @@
 // Raw lot R0 therefore reaches C0 and C19, which reach P0, P19, P20, P39, P40 and P18, P38
 // and so on: a recall of R0 closes over several juice lots of 20 000 bottles each (≥ 100k
 // units) across two transformation levels.
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
   type EpcisEvent,
@@ -242,6 +242,9 @@ export async function ensureLedger(dir: string, version: string): Promise<{ info
     // not built yet
   }
   await mkdir(dir, { recursive: true });
+  // A ledger of this version left by a run that did not finish, or one whose ledger.json was
+  // since overwritten by another version's: signed by a key nobody has any more. Start over.
+  await rm(join(dir, `ledger-${version}`), { recursive: true, force: true });
   const t0 = performance.now();
   const { signerKey, verifierKey } = generateNoteKey("suyuan.bench");
   // A fixture, not capture: unsynced writes (the close flushes them).
