@@ -43,13 +43,6 @@ export class GroupCommit {
     });
   }
 
-  /** Resolves when nothing is queued or being written. */
-  async idle(): Promise<void> {
-    while (this.running || this.queue.length > 0) {
-      await new Promise<void>((r) => setImmediate(r));
-    }
-  }
-
   private async drain(): Promise<void> {
     this.running = true;
     try {
