@@ -518,32 +518,39 @@ export class LevelBackend implements StoreBackend {
   }
 
   /**
-   * Writes the entries at the end of entries.dat (durably with `sync`) and returns their
-   * offsets. The bytes mean nothing until the `e!` rows that point at them are written.
+   * Lays the entries out as they go into entries.dat from its current end: the bytes and
+   * each entry's offset. Pure; `writeEntries` puts the bytes on disk.
    */
-  private async writeEntries(entries: readonly LogEntry[]): Promise<number[]> {
+  private layoutEntries(entries: readonly LogEntry[]): { bytes: Buffer; offsets: number[] } {
     let total = 0;
     for (const e of entries) total += ENTRY_HEADER + e.record.length;
-    const buf = Buffer.allocUnsafe(total);
+    const bytes = Buffer.allocUnsafe(total);
     const offsets: number[] = new Array(entries.length);
     let at = 0;
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i]!;
       offsets[i] = this.fileEnd + at;
-      buf[at] = ENTRY_TAG;
-      buf.set(e.eventHash, at + 1);
-      buf.set(e.leafHash, at + 1 + HASH_BYTES);
-      buf.set(e.record, at + ENTRY_HEADER);
+      bytes[at] = ENTRY_TAG;
+      bytes.set(e.eventHash, at + 1);
+      bytes.set(e.leafHash, at + 1 + HASH_BYTES);
+      bytes.set(e.record, at + ENTRY_HEADER);
       at += ENTRY_HEADER + e.record.length;
     }
+    return { bytes, offsets };
+  }
+
+  /**
+   * Writes laid-out entries at the end of entries.dat, durably with `sync`. The bytes mean
+   * nothing until the `e!` rows that point at them are written.
+   */
+  private async writeEntries(bytes: Buffer): Promise<void> {
     const file = this.entriesFile;
     let done = 0;
-    while (done < total) {
-      const { bytesWritten } = await file.write(buf, done, total - done, this.fileEnd + done);
+    while (done < bytes.length) {
+      const { bytesWritten } = await file.write(bytes, done, bytes.length - done, this.fileEnd + done);
       done += bytesWritten;
     }
     if (this.sync) await file.datasync();
-    return offsets;
   }
 
   async size(): Promise<number> {
@@ -562,9 +569,14 @@ export class LevelBackend implements StoreBackend {
     const out = new SlabWriter();
     let seq = this.nextSeq;
     let fileEnd = this.fileEnd;
+    // The entries go to disk while the LevelDB batch is built (the pointers need only their
+    // offsets); the batch is written only once they are durable.
+    let fileWrite: Promise<void> | undefined;
     try {
       if (batch.entries.length > 0) {
-        const offsets = await this.writeEntries(batch.entries);
+        const { bytes, offsets } = this.layoutEntries(batch.entries);
+        fileWrite = this.writeEntries(bytes);
+        fileWrite.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
         for (let i = 0; i < batch.entries.length; i++) {
           const e = batch.entries[i]!;
           const length = ENTRY_HEADER + e.record.length;
@@ -588,7 +600,10 @@ export class LevelBackend implements StoreBackend {
         w.put(K_SEQ, Buffer.from(hexNum(seq, SEQ_DIGITS), "latin1"));
       }
       for (const m of batch.meta) w.put(metaKey(m.key), encodeValue(m.value));
+      await fileWrite;
     } catch (e) {
+      // Never leave a file write running behind a failed append: the next one writes there.
+      await fileWrite?.catch(() => undefined);
       await w.close();
       throw e;
     }
