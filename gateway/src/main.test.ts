@@ -17,6 +17,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { gatewayCommand, gatewayEnroll, gatewayKeygen, gatewayStatus } from "./cli.ts";
 import { loadConfig } from "./config/config.ts";
 import { MockDeviceRegistry } from "./drivers/index.ts";
+import { writeOfflineGatewayConfig } from "./drivers/testing/offline-config.ts";
 import { startGateway } from "./main.ts";
 import { Outbox } from "./outbox/outbox.ts";
 import { type FakeCore, startFakeCore } from "./uplink/testing/fake-core.ts";
@@ -196,29 +197,19 @@ describe("startGateway lifecycle: nothing left running after stop or a failed st
 
   async function minimalConfig(extra: Record<string, unknown> = {}) {
     dir = await mkdtemp(join(tmpdir(), "suyuan-gw-life-"));
-    await writeFile(join(dir, "gateway.key"), exportKey(generateGatewayKey().privateKey, "pem"));
-    const file = join(dir, "gateway.json");
-    await writeFile(
-      file,
-      JSON.stringify({
-        gatewayId: GW,
-        party: "urn:epc:id:pgln:4012345.00000",
-        // Nothing listens on port 1: the uplink keeps retrying, as with a core that is down.
-        core: { address: "127.0.0.1:1" },
-        keyFile: "gateway.key",
-        outbox: { path: "outbox", quotaBytes: "512MiB", peakEventsPerSecond: 1 },
-        devices: [{ id: "rx-scanner", kind: "mock" }],
-        readPoints: [
-          {
-            id: "rx",
-            rule: "receiving",
-            readPoint: "urn:epc:id:sgln:4012345.00042.1",
-            devices: [{ deviceId: "rx-scanner" }],
-          },
-        ],
-        ...extra,
-      }),
-    );
+    const file = await writeOfflineGatewayConfig(dir, {
+      gatewayId: GW,
+      devices: [{ id: "rx-scanner", kind: "mock" }],
+      readPoints: [
+        {
+          id: "rx",
+          rule: "receiving",
+          readPoint: "urn:epc:id:sgln:4012345.00042.1",
+          devices: [{ deviceId: "rx-scanner" }],
+        },
+      ],
+      ...extra,
+    });
     return loadConfig(file);
   }
 

@@ -5,13 +5,13 @@
 // SIGTERM still stops the whole process cleanly.
 import { type ChildProcess, spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { exportKey, generateGatewayKey } from "@suyuan/proto";
 import { afterEach, describe, expect, it } from "vitest";
 import { freePort } from "../../tests/shared.ts";
+import { writeOfflineGatewayConfig } from "./drivers/testing/offline-config.ts";
 import { type PtyPair, startPtyPair } from "./drivers/testing/pty.ts";
 
 const CLI_BIN = resolve(dirname(fileURLToPath(import.meta.url)), "../../cli/bin/suyuan.mjs");
@@ -43,29 +43,19 @@ describe("suyuan gateway start in its worker (a real process)", () => {
     dir = await mkdtemp(join(tmpdir(), "suyuan-gwworker-"));
     pty = await startPtyPair();
     const port = await freePort();
-    await writeFile(join(dir, "gateway.key"), exportKey(generateGatewayKey().privateKey, "pem"));
-    const config = join(dir, "gateway.json");
-    await writeFile(
-      config,
-      JSON.stringify({
-        gatewayId: "gwworker-test-gw",
-        party: "urn:epc:id:pgln:4012345.00000",
-        // Nothing listens on port 1: the uplink keeps retrying, as with a core that is down.
-        core: { address: "127.0.0.1:1" },
-        keyFile: "gateway.key",
-        outbox: { path: "outbox", quotaBytes: "512MiB", peakEventsPerSecond: 1 },
-        http: { listen: `127.0.0.1:${port}` },
-        devices: [{ id: "pos", kind: "serial-barcode", path: pty.a, baud: 9600, suffix: "CR" }],
-        readPoints: [
-          {
-            id: "pos",
-            rule: "dispensing",
-            readPoint: "urn:epc:id:sgln:4012345.00007.2",
-            devices: [{ deviceId: "pos" }],
-          },
-        ],
-      }),
-    );
+    const config = await writeOfflineGatewayConfig(dir, {
+      gatewayId: "gwworker-test-gw",
+      http: { listen: `127.0.0.1:${port}` },
+      devices: [{ id: "pos", kind: "serial-barcode", path: pty.a, baud: 9600, suffix: "CR" }],
+      readPoints: [
+        {
+          id: "pos",
+          rule: "dispensing",
+          readPoint: "urn:epc:id:sgln:4012345.00007.2",
+          devices: [{ deviceId: "pos" }],
+        },
+      ],
+    });
     let stderr = "";
     const p = spawn(process.execPath, [CLI_BIN, "gateway", "start", "--config", config], {
       stdio: ["ignore", "ignore", "pipe"],

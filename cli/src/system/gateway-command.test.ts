@@ -3,12 +3,12 @@
 // fails — here its HTTP port is held by the test — prints the coded error and exits 1 promptly
 // instead of hanging with its devices, uplink and outbox half started.
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { exportKey, generateGatewayKey } from "@suyuan/proto";
 import { afterEach, describe, expect, it } from "vitest";
+import { writeOfflineGatewayConfig } from "../../../gateway/src/drivers/testing/offline-config.ts";
 import { CLI_BIN } from "./run-system.ts";
 
 let dir: string | undefined;
@@ -25,34 +25,23 @@ afterEach(async () => {
 
 async function writeConfig(extra: Record<string, unknown> = {}): Promise<string> {
   dir = await mkdtemp(join(tmpdir(), "suyuan-gwcmd-"));
-  await writeFile(join(dir, "gateway.key"), exportKey(generateGatewayKey().privateKey, "pem"));
-  const file = join(dir, "gateway.json");
-  await writeFile(
-    file,
-    JSON.stringify({
-      gatewayId: "gwcmd-test-gw",
-      party: "urn:epc:id:pgln:4012345.00000",
-      // Nothing listens on port 1: the uplink keeps retrying, as with a core that is down.
-      core: { address: "127.0.0.1:1" },
-      keyFile: "gateway.key",
-      outbox: { path: "outbox", quotaBytes: "512MiB", peakEventsPerSecond: 1 },
-      devices: [
-        { id: "counter", kind: "mock" },
-        // A scanner that is not plugged in: the gateway keeps trying to open it.
-        { id: "absent", kind: "serial-barcode", path: join(dir, "no-such-tty"), baud: 9600 },
-      ],
-      readPoints: [
-        {
-          id: "counter",
-          rule: "dispensing",
-          readPoint: "urn:epc:id:sgln:4012345.00007.2",
-          devices: [{ deviceId: "counter" }, { deviceId: "absent" }],
-        },
-      ],
-      ...extra,
-    }),
-  );
-  return file;
+  return writeOfflineGatewayConfig(dir, {
+    gatewayId: "gwcmd-test-gw",
+    devices: [
+      { id: "counter", kind: "mock" },
+      // A scanner that is not plugged in: the gateway keeps trying to open it.
+      { id: "absent", kind: "serial-barcode", path: join(dir, "no-such-tty"), baud: 9600 },
+    ],
+    readPoints: [
+      {
+        id: "counter",
+        rule: "dispensing",
+        readPoint: "urn:epc:id:sgln:4012345.00007.2",
+        devices: [{ deviceId: "counter" }, { deviceId: "absent" }],
+      },
+    ],
+    ...extra,
+  });
 }
 
 function startProcess(config: string) {
