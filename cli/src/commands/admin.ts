@@ -149,6 +149,20 @@ function rows(header: string[], data: string[][]): string {
   return table([header, ...data]);
 }
 
+/** The records as JSON (an array, each through `toJson`) or as a table (`header`, a `row` each). */
+function show<T>(
+  io: CommandIo,
+  json: boolean,
+  xs: T[],
+  toJson: (x: T) => unknown,
+  header: string[],
+  row: (x: T) => string[],
+): void {
+  io.stdout(json ? `${JSON.stringify(xs.map(toJson))}\n` : rows(header, xs.map(row)));
+}
+
+const same = <T>(x: T): T => x;
+
 async function list(kind: string, conn: CoreConnection, json: boolean, io: CommandIo): Promise<void> {
   const a = conn.admin;
   switch (kind) {
@@ -157,14 +171,7 @@ async function list(kind: string, conn: CoreConnection, json: boolean, io: Comma
         const r = await unary(conn, a, a.listParties, { pageSize: 0, pageToken }, "AdminService.ListParties");
         return { items: r.parties, next: r.nextPageToken };
       });
-      io.stdout(
-        json
-          ? `${JSON.stringify(xs)}\n`
-          : rows(
-              ["ID", "NAME"],
-              xs.map((p) => [p.id, p.name]),
-            ),
-      );
+      show(io, json, xs, same, ["ID", "NAME"], (p) => [p.id, p.name]);
       return;
     }
     case "locations": {
@@ -178,14 +185,7 @@ async function list(kind: string, conn: CoreConnection, json: boolean, io: Comma
         );
         return { items: r.locations, next: r.nextPageToken };
       });
-      io.stdout(
-        json
-          ? `${JSON.stringify(xs)}\n`
-          : rows(
-              ["ID", "NAME", "PARTY"],
-              xs.map((l) => [l.id, l.name, l.ownerPartyId]),
-            ),
-      );
+      show(io, json, xs, same, ["ID", "NAME", "PARTY"], (l) => [l.id, l.name, l.ownerPartyId]);
       return;
     }
     case "products": {
@@ -199,14 +199,12 @@ async function list(kind: string, conn: CoreConnection, json: boolean, io: Comma
         );
         return { items: r.products, next: r.nextPageToken };
       });
-      io.stdout(
-        json
-          ? `${JSON.stringify(xs.map(productJson))}\n`
-          : rows(
-              ["GTIN", "NAME", "CATEGORY", "PARTY"],
-              xs.map((p) => [p.gtin, p.name, productJson(p).category, p.ownerPartyId]),
-            ),
-      );
+      show(io, json, xs, productJson, ["GTIN", "NAME", "CATEGORY", "PARTY"], (p) => [
+        p.gtin,
+        p.name,
+        productJson(p).category,
+        p.ownerPartyId,
+      ]);
       return;
     }
     case "gateways": {
@@ -220,22 +218,14 @@ async function list(kind: string, conn: CoreConnection, json: boolean, io: Comma
         );
         return { items: r.gateways, next: r.nextPageToken };
       });
-      io.stdout(
-        json
-          ? `${JSON.stringify(xs.map(gatewayJson))}\n`
-          : rows(
-              ["ID", "PARTY", "KEYS", "READ POINTS"],
-              xs.map((g) => {
-                const j = gatewayJson(g);
-                return [
-                  g.id,
-                  g.partyId,
-                  j.keys.map((k) => `${k.keyId}:${k.status}`).join(" "),
-                  g.allowedReadPoints.join(" "),
-                ];
-              }),
-            ),
-      );
+      show(io, json, xs, gatewayJson, ["ID", "PARTY", "KEYS", "READ POINTS"], (g) => [
+        g.id,
+        g.partyId,
+        gatewayJson(g)
+          .keys.map((k) => `${k.keyId}:${k.status}`)
+          .join(" "),
+        g.allowedReadPoints.join(" "),
+      ]);
       return;
     }
     case "tokens": {
@@ -243,25 +233,18 @@ async function list(kind: string, conn: CoreConnection, json: boolean, io: Comma
         const r = await unary(conn, a, a.listTokens, { pageSize: 0, pageToken }, "AdminService.ListTokens");
         return { items: r.tokens, next: r.nextPageToken };
       });
-      io.stdout(
-        json
-          ? `${JSON.stringify(xs.map(tokenJson))}\n`
-          : rows(
-              ["ID", "ROLE", "SUBJECT", "PARTY", "ISSUED", "EXPIRES", "REVOKED"],
-              xs.map((t) => {
-                const j = tokenJson(t);
-                return [
-                  j.id,
-                  j.roles.join(","),
-                  j.subject,
-                  j.parties.join(","),
-                  j.issuedAt,
-                  j.expiresAt ?? "-",
-                  j.revoked ? "yes" : "no",
-                ];
-              }),
-            ),
-      );
+      show(io, json, xs, tokenJson, ["ID", "ROLE", "SUBJECT", "PARTY", "ISSUED", "EXPIRES", "REVOKED"], (t) => {
+        const j = tokenJson(t);
+        return [
+          j.id,
+          j.roles.join(","),
+          j.subject,
+          j.parties.join(","),
+          j.issuedAt,
+          j.expiresAt ?? "-",
+          j.revoked ? "yes" : "no",
+        ];
+      });
       return;
     }
   }
