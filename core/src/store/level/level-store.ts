@@ -725,18 +725,14 @@ export class LevelBackend implements StoreBackend {
     const it = this.rowIterator(bounds, {});
     const read = this.rowReader(index);
     const base = `i!${index}!`;
-    let closed = false;
+    // GuardedLedgerStore makes close idempotent and refuses next/seek after it.
     return {
       next: async (max: number) => read(await it.nextv(max)),
       seek: (key: string) => {
         const target = base + key;
         it.seek(compareKeys(target, bounds.lower) < 0 ? bounds.lower : target);
       },
-      close: async () => {
-        if (closed) return;
-        closed = true;
-        await it.close();
-      },
+      close: () => it.close(),
     };
   }
 
