@@ -57,6 +57,17 @@ export interface StoredEvent {
   recordTime: string;
 }
 
+/**
+ * A stored event laid out for the log: its log key (`logKeyOf`), its record bytes
+ * (`encodeRecord`) and the Merkle leaf hash of those bytes. The log takes the three as given,
+ * so whoever makes them must derive them from one StoredEvent (capture/batch-check.ts does).
+ */
+export interface PreparedEvent {
+  eventHash: Uint8Array;
+  record: Uint8Array;
+  leaf: Uint8Array;
+}
+
 /** A stored event with its log position. */
 export interface LoggedEvent extends StoredEvent {
   index: number;
@@ -109,8 +120,12 @@ export function decodeRecord(bytes: Uint8Array, index?: number): StoredEvent {
  * a resent identical declaration still dedupes.
  */
 export function logKeyOf(stored: StoredEvent): Uint8Array {
-  const digest = parseEventHashId(stored.hashId);
-  const d = stored.event.errorDeclaration;
+  return logKeyFromDigest(parseEventHashId(stored.hashId), stored.event);
+}
+
+/** `logKeyOf` for a caller that holds the event's 32-byte CBV 2.0 digest already. */
+export function logKeyFromDigest(digest: Uint8Array, event: EpcisEvent): Uint8Array {
+  const d = event.errorDeclaration;
   if (d === undefined) return digest;
   const h = createHash("sha256").update("suyuan-errdecl-v1\0").update(digest);
   h.update(d.declarationTime)
@@ -135,6 +150,8 @@ export interface Ledger {
    * Resolves only when the write is durable. Appends are serialised.
    */
   append(items: readonly StoredEvent[], meta?: readonly MetaPut[]): Promise<AppendOutcome[]>;
+  /** `append` of events already laid out for the log (capture does that on its worker threads). */
+  appendPrepared(items: readonly PreparedEvent[], meta?: readonly MetaPut[]): Promise<AppendOutcome[]>;
   /** Current log size. */
   size(): number;
   getEvent(index: number): Promise<LoggedEvent | undefined>;

@@ -6,12 +6,12 @@ import { join } from "node:path";
 import { Server, ServerCredentials } from "@grpc/grpc-js";
 import { generateNoteKey, parseSignerKey } from "@suyuan/proto";
 import { AdminServiceService } from "@suyuan/proto/gen/suyuan/v1/admin.ts";
-import { CaptureServiceService } from "@suyuan/proto/gen/suyuan/v1/capture.ts";
 import { LedgerServiceService } from "@suyuan/proto/gen/suyuan/v1/ledger.ts";
 import { QueryServiceService } from "@suyuan/proto/gen/suyuan/v1/query.ts";
 import { RecallServiceService } from "@suyuan/proto/gen/suyuan/v1/recall.ts";
 import { AuthService } from "./auth/index.ts";
-import { CaptureProcessor, captureServiceHandlers } from "./capture/index.ts";
+import { CheckPool, defaultCheckWorkers } from "./capture/check-pool.ts";
+import { CaptureProcessor, CaptureServiceDefinition, captureServiceHandlers } from "./capture/index.ts";
 import { exportRoutes } from "./export/routes.ts";
 import { startHttp } from "./http/server.ts";
 import { indexRecords } from "./index/records.ts";
@@ -42,6 +42,11 @@ export interface CoreOptions {
   checkpointIntervalMs?: number;
   /** Capture pushback threshold (events in flight). */
   maxInFlightEvents?: number;
+  /**
+   * Worker threads that check gateway batches (decode, hashes, signature, standard); 0 checks
+   * them on the event loop. Default: one per core beyond the first, at most 4.
+   */
+  captureWorkers?: number;
   now?: () => Date;
   log?: LogFn;
 }
@@ -121,7 +126,10 @@ export async function startCore(opts: CoreOptions = {}): Promise<RunningCore> {
     gateway: master.gateway.bind(master),
     keyStatus: (gatewayId: string, keyId: string) => master.keyStatus(gatewayId, keyId)?.status,
   };
+  const workers = opts.captureWorkers ?? defaultCheckWorkers();
+  const checkPool = workers > 0 ? new CheckPool(workers, log) : undefined;
   const capture = new CaptureProcessor({
+    ...(checkPool === undefined ? {} : { checkPool }),
     ledger,
     master: captureMaster,
     store,
@@ -138,7 +146,7 @@ export async function startCore(opts: CoreOptions = {}): Promise<RunningCore> {
 
   const server = new Server();
   const authenticate = (md: Parameters<AuthService["principalFromMetadata"]>[0]) => auth.principalFromMetadata(md);
-  server.addService(CaptureServiceService, captureServiceHandlers(capture, authenticate, { log }));
+  server.addService(CaptureServiceDefinition, captureServiceHandlers(capture, authenticate, { log }));
   server.addService(LedgerServiceService, ledgerServiceHandlers(ledger, store));
   server.addService(QueryServiceService, queryServiceHandlers(query, auth, { ledger, master, log }));
   server.addService(RecallServiceService, recallServiceHandlers(recalls, auth, { master, log }));
@@ -181,6 +189,7 @@ export async function startCore(opts: CoreOptions = {}): Promise<RunningCore> {
       recalls.closeWatchers();
       await http?.close();
       await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+      await checkPool?.close();
       await recalls.flush();
       await auth.flush();
       await ledger.close();

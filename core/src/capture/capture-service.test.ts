@@ -11,11 +11,15 @@ import {
   status,
 } from "@grpc/grpc-js";
 import { SuyuanError } from "@suyuan/proto";
-import type { BatchAck, SignedBatch } from "@suyuan/proto/gen/suyuan/v1/batch.ts";
+import {
+  type BatchAck,
+  BatchAck as BatchAckCodec,
+  type SignedBatch,
+  SignedBatch as SignedBatchCodec,
+} from "@suyuan/proto/gen/suyuan/v1/batch.ts";
 import {
   type CaptureDocumentResponse,
   CaptureServiceClient,
-  CaptureServiceService,
   DocumentFormat,
 } from "@suyuan/proto/gen/suyuan/v1/capture.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -24,7 +28,8 @@ import { suyuanCodeOf } from "../grpc/errors.ts";
 import type { VerifiableLog } from "../log/verifiable-log.ts";
 import type { Principal } from "../model.ts";
 import type { MemoryStore } from "../store/memory/memory-store.ts";
-import { captureServiceHandlers } from "./capture-service.ts";
+import { CaptureServiceDefinition, captureServiceHandlers } from "./capture-service.ts";
+import { CheckPool } from "./check-pool.ts";
 import { type CaptureAlarm, CaptureProcessor } from "./processor.ts";
 import {
   DOCK_A,
@@ -72,10 +77,28 @@ function outcomes(ack: BatchAck): string[] {
   });
 }
 
+/** Bytes of the leading header field (tag, length, body) of an encoded SignedBatch. */
+function headerLength(encoded: Uint8Array): number {
+  expect(encoded[0]).toBe(0x0a); // field 1, length-delimited
+  let len = 0;
+  let at = 1;
+  for (let shift = 0; ; shift += 7) {
+    const b = encoded[at++]!;
+    len += (b & 0x7f) * 2 ** shift;
+    if ((b & 0x80) === 0) break;
+  }
+  return at + len;
+}
+
 const statusOf = (ack: BatchAck): string =>
   ack.status?.$case === "rejected" ? `rejected:${ack.status.value.code}` : String(ack.status?.$case);
 
-describe("capture service over gRPC", () => {
+// Every case twice: batches checked on the event loop, and on a real worker thread.
+describe.each([
+  { mode: "checks on the event loop", workers: 0 },
+  { mode: "checks on a worker thread", workers: 1 },
+])("capture service over gRPC ($mode)", ({ workers }) => {
+  const pool = workers > 0 ? new CheckPool(workers) : undefined;
   const server = new Server();
   const pushServer = new Server();
   let addr: string;
@@ -91,6 +114,7 @@ describe("capture service over gRPC", () => {
   const gwSlow = new TestGateway("gw-slow", PARTY_A);
   const gwStream = new TestGateway("gw-stream", PARTY_A);
   const gwHostile = new TestGateway("gw-hostile", PARTY_A);
+  const gwGarbage = new TestGateway("gw-garbage", PARTY_A);
 
   const unary = (batch: SignedBatch, token: string, via = client): Promise<BatchAck> =>
     new Promise((resolve, reject) =>
@@ -115,7 +139,7 @@ describe("capture service over gRPC", () => {
   beforeAll(async () => {
     ({ log, store } = await openLog());
     held = new HeldLedger(log);
-    for (const g of [gw, gwPush, gwSlow, gwStream, gwHostile]) {
+    for (const g of [gw, gwPush, gwSlow, gwStream, gwHostile, gwGarbage]) {
       master.gateways.set(g.id, g.enrolment());
       TOKENS.set(`t-${g.id}`, { id: `t-${g.id}`, role: "gateway", party: PARTY_A, gatewayId: g.id });
     }
@@ -128,10 +152,17 @@ describe("capture service over gRPC", () => {
       maxInFlightEvents: 4,
       retryAfterMs: 75,
       onAlarm: (a) => alarms.push(a),
+      ...(pool === undefined ? {} : { checkPool: pool }),
     });
-    const roomy = new CaptureProcessor({ ledger: log, master, store, onAlarm: (a) => alarms.push(a) });
-    server.addService(CaptureServiceService, captureServiceHandlers(roomy, authenticate));
-    pushServer.addService(CaptureServiceService, captureServiceHandlers(pushProcessor, authenticate));
+    const roomy = new CaptureProcessor({
+      ledger: log,
+      master,
+      store,
+      onAlarm: (a) => alarms.push(a),
+      ...(pool === undefined ? {} : { checkPool: pool }),
+    });
+    server.addService(CaptureServiceDefinition, captureServiceHandlers(roomy, authenticate));
+    pushServer.addService(CaptureServiceDefinition, captureServiceHandlers(pushProcessor, authenticate));
     addr = await bind(server);
     client = new CaptureServiceClient(addr, credentials.createInsecure());
     pushClient = new CaptureServiceClient(await bind(pushServer), credentials.createInsecure());
@@ -287,25 +318,40 @@ describe("capture service over gRPC", () => {
     expect(suyuanCodeOf(bad)).toMatch(/^EPCIS_/);
   });
 
+  afterAll(async () => {
+    await pool?.close();
+  });
+
   it("survives hostile clients: garbage bytes, a gateway it does not know, a cancelled stream", async () => {
-    // Raw bytes that are no SignedBatch (a field-1 length prefix running past the end).
+    // Raw bytes that are no SignedBatch: a field-1 length prefix running past the end, and
+    // an events field (3) whose bytes are no Event. Each gets a coded rejected ack; the
+    // stream goes on and ends normally.
     const raw = new GrpcClient(addr, credentials.createInsecure());
-    const garbage = await new Promise<ServiceError | undefined>((resolve) => {
+    const garbage = await new Promise<{ acks: BatchAck[]; error: ServiceError | undefined }>((resolve) => {
+      const acks: BatchAck[] = [];
       const call = raw.makeBidiStreamRequest(
         "/suyuan.v1.CaptureService/CaptureStream",
         (b: Buffer) => b,
-        (b: Buffer) => b,
-        bearer("t-gw-hostile"),
+        (b: Buffer) => BatchAckCodec.decode(b),
+        bearer("t-gw-garbage"),
       );
-      call.on("data", () => {});
-      call.on("error", (e: ServiceError) => resolve(e));
-      call.on("end", () => resolve(undefined));
+      call.on("data", (a: BatchAck) => acks.push(a));
+      call.on("error", (e: ServiceError) => resolve({ acks, error: e }));
+      call.on("end", () => resolve({ acks, error: undefined }));
       call.write(Buffer.from([0x0a, 0xff, 0xff, 0xff, 0x0f, 1, 2, 3]));
+      const header = SignedBatchCodec.encode(gwGarbage.seal([observe(69)]).batch).finish();
+      // A valid header followed by field 3 holding a truncated varint.
+      call.write(
+        Buffer.concat([Buffer.from(header).subarray(0, headerLength(header)), Buffer.from([0x1a, 0x02, 0x08, 0xff])]),
+      );
       call.end();
     });
     raw.close();
-    expect(garbage?.code).toBeDefined();
-    expect(garbage?.code).not.toBe(status.OK);
+    expect(garbage.error).toBeUndefined();
+    expect(garbage.acks.map(statusOf)).toEqual(["rejected:CAPTURE_BAD_BATCH", "rejected:CAPTURE_BAD_BATCH"]);
+    expect(garbage.acks[0]!.status?.$case === "rejected" && garbage.acks[0]!.status.value.message).toMatch(
+      /not a signed batch: field 1 runs past the end/,
+    );
 
     // A stream that names an unknown gateway, then is cancelled mid-way.
     const ghost = new TestGateway("gw-nobody", PARTY_A);

@@ -8,18 +8,39 @@ import type {
   ServerDuplexStream,
   ServerUnaryCall,
   sendUnaryData,
+  UntypedHandleCall,
 } from "@grpc/grpc-js";
 import { type EpcisFormat, isSuyuanError, SuyuanError } from "@suyuan/proto";
-import type { BatchAck, EventOutcome, SignedBatch } from "@suyuan/proto/gen/suyuan/v1/batch.ts";
+import type { BatchAck, EventOutcome } from "@suyuan/proto/gen/suyuan/v1/batch.ts";
 import {
   type CaptureDocumentRequest,
   type CaptureDocumentResponse,
-  type CaptureServiceServer,
+  CaptureServiceService,
   DocumentFormat,
 } from "@suyuan/proto/gen/suyuan/v1/capture.ts";
 import { PUSHBACK, toGrpcError } from "../grpc/errors.ts";
 import type { Principal } from "../model.ts";
 import type { CaptureProcessor, DocumentEventOutcome, LogFn } from "./processor.ts";
+import { readBatchEnvelope } from "./wire.ts";
+
+/**
+ * The capture service as served: signed batches are handed over as their wire bytes, not
+ * decoded by the transport, so their events are decoded where they are checked (a capture
+ * worker thread, see check-pool.ts) instead of on the event loop.
+ */
+export const CaptureServiceDefinition = {
+  ...CaptureServiceService,
+  captureStream: { ...CaptureServiceService.captureStream, requestDeserialize: (b: Buffer): Buffer => b },
+  capture: { ...CaptureServiceService.capture, requestDeserialize: (b: Buffer): Buffer => b },
+} as const;
+
+/** Handlers of CaptureServiceDefinition. */
+export interface CaptureServiceHandlers {
+  [name: string]: UntypedHandleCall;
+  captureStream: handleBidiStreamingCall<Buffer, BatchAck>;
+  capture: handleUnaryCall<Buffer, BatchAck>;
+  captureDocument: handleUnaryCall<CaptureDocumentRequest, CaptureDocumentResponse>;
+}
 
 export type Authenticate = (metadata: Metadata) => Principal | Promise<Principal>;
 
@@ -38,18 +59,18 @@ export function captureServiceHandlers(
   processor: CaptureProcessor,
   authenticate: Authenticate,
   options: CaptureServiceOptions = {},
-): CaptureServiceServer {
+): CaptureServiceHandlers {
   const log = options.log ?? (() => {});
   const window = options.maxPendingAcksPerStream ?? 32;
 
-  const captureStream: handleBidiStreamingCall<SignedBatch, BatchAck> = (call) => {
+  const captureStream: handleBidiStreamingCall<Buffer, BatchAck> = (call) => {
     runStream(call, processor, authenticate, log, window).catch((e: unknown) => {
       // runStream handles its own failures; this is the last guard against an unhandled rejection.
       log("capture stream failed", { level: "error", error: e instanceof Error ? e.message : String(e) });
     });
   };
 
-  const capture: handleUnaryCall<SignedBatch, BatchAck> = (call, callback) => {
+  const capture: handleUnaryCall<Buffer, BatchAck> = (call, callback) => {
     unary(call, callback, log, async () => processor.processBatch(call.request, await authenticate(call.metadata)));
   };
 
@@ -120,8 +141,13 @@ function hashDigest(hashId: string): Buffer {
 }
 
 /** The ack for a batch whose processing threw: a status, never a broken stream. */
-function errorAck(batch: SignedBatch, e: unknown): BatchAck {
-  const h = batch?.header;
+function errorAck(batch: Uint8Array, e: unknown): BatchAck {
+  let h: { gatewayId: string; firstSeq: bigint } | undefined;
+  try {
+    h = readBatchEnvelope(batch).header;
+  } catch {
+    h = undefined; // not even an envelope: the ack names no gateway
+  }
   const base = { gatewayId: h?.gatewayId ?? "", firstSeq: h?.firstSeq ?? 0n, batchHash: Buffer.alloc(0), events: [] };
   if (isSuyuanError(e, PUSHBACK)) {
     const retry = e.detail?.retryAfterMs;
@@ -132,7 +158,7 @@ function errorAck(batch: SignedBatch, e: unknown): BatchAck {
 }
 
 /** Writes one ack, waiting for the stream to drain; resolves early if the stream goes away. */
-function writeAck(call: ServerDuplexStream<SignedBatch, BatchAck>, ack: BatchAck): Promise<void> {
+function writeAck(call: ServerDuplexStream<Buffer, BatchAck>, ack: BatchAck): Promise<void> {
   return new Promise((resolve) => {
     if (call.cancelled || call.destroyed || call.writableEnded) return resolve();
     if (call.write(ack)) return resolve();
@@ -147,7 +173,7 @@ function writeAck(call: ServerDuplexStream<SignedBatch, BatchAck>, ack: BatchAck
 }
 
 async function runStream(
-  call: ServerDuplexStream<SignedBatch, BatchAck>,
+  call: ServerDuplexStream<Buffer, BatchAck>,
   processor: CaptureProcessor,
   authenticate: Authenticate,
   log: LogFn,
@@ -170,7 +196,7 @@ async function runStream(
   try {
     // destroyOnReturn false: the default iterator destroys the stream when the client
     // half-closes, which would drop the acks still owed and never send the status.
-    for await (const batch of call.iterator({ destroyOnReturn: false }) as AsyncIterable<SignedBatch>) {
+    for await (const batch of call.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
       let ackP: Promise<BatchAck>;
       try {
         ackP = processor.processBatch(batch, principal).catch((e: unknown) => errorAck(batch, e));

@@ -1,10 +1,13 @@
 // Verified capture (issue 3 §1): gateway batches and partner EPCIS documents.
 export {
   type Authenticate,
+  CaptureServiceDefinition,
+  type CaptureServiceHandlers,
   type CaptureServiceOptions,
   captureServiceHandlers,
   outcomeToProto,
 } from "./capture-service.ts";
+export { CheckPool, defaultCheckWorkers } from "./check-pool.ts";
 export {
   type BatchRecord,
   batchKey,

@@ -61,7 +61,7 @@ export function allowedSet(list: readonly string[] | undefined, canon: LocationC
  * bizLocation (EPCIS 2.0 §7.4.1: both optional) has nothing to check and passes.
  */
 export function checkLocationPolicy(
-  ev: EpcisEvent,
+  ev: Pick<EpcisEvent, "readPoint" | "bizLocation">,
   path: string,
   master: Pick<MasterDataReader, "partyOfLocation">,
   scope: WriterScope,

@@ -16,20 +16,16 @@ import {
   collectEventErrors,
   detectEpcisFormat,
   type EpcisDocument,
-  type EpcisEvent,
   type EpcisFormat,
-  eventFromProto,
   eventHashBytes,
   eventListPath,
   formatEventHashId,
   type GatewayKey,
   gatewayPublicKey,
-  isSuyuanError,
   parseEpcisDocument,
   SuyuanError,
   type Vocabulary,
   validateEpcisDocument,
-  verifyBatch,
   ZERO_HASH,
 } from "@suyuan/proto";
 import type { BatchAck, EventOutcome, SignedBatch } from "@suyuan/proto/gen/suyuan/v1/batch.ts";
@@ -39,11 +35,22 @@ import type {
   GatewayKeyRecord,
   Ledger,
   MasterDataReader,
+  PreparedEvent,
   Principal,
-  Provenance,
   StoredEvent,
 } from "../model.ts";
 import type { LedgerStore, MetaPut, StoredValue } from "../store/store.ts";
+import {
+  asRefusal,
+  type BatchContext,
+  type CheckedBatch,
+  checkBatchEvents,
+  decodeSignedBatch,
+  errorText,
+  eventError,
+  Refusal,
+} from "./batch-check.ts";
+import type { CheckPool } from "./check-pool.ts";
 import {
   type BatchRecord,
   batchKey,
@@ -57,6 +64,7 @@ import {
 } from "./gateway-state.ts";
 import { allowedSet, checkLocationPolicy, LocationCanonicaliser, type WriterScope } from "./policy.ts";
 import { headerFromProto } from "./proto-header.ts";
+import { readBatchEnvelope } from "./wire.ts";
 
 export type LogFn = (msg: string, fields?: object) => void;
 
@@ -98,6 +106,11 @@ export interface CaptureProcessorOptions {
   onMasterData?: (vocabularies: Vocabulary[], principal: Principal) => void | Promise<void>;
   /** Capture job ids (EPCIS 2.0 §12 capture ID). Default: random UUIDs. */
   newCaptureId?: () => string;
+  /**
+   * Worker threads that check batches given as wire bytes (check-pool.ts). Without a pool
+   * the same checks run on the event loop.
+   */
+  checkPool?: CheckPool;
 }
 
 /** Outcome of one event of a partner document, by its position. */
@@ -141,35 +154,23 @@ interface VerifiedBatch {
   hash: Uint8Array;
   enrolment: GatewayEnrolment;
   digests: Uint8Array[];
-  /** Converted events; undefined where conversion failed (that event is in `refused`). */
-  events: (EpcisEvent | undefined)[];
+  /** Laid out for the log where the event passed every check (exactly where `refused` is undefined). */
+  prepared: (PreparedEvent | undefined)[];
   refused: (SuyuanError | undefined)[];
 }
+
+/** What the event loop settles about a batch before its events are looked at. */
+interface Preflight {
+  enrolment: GatewayEnrolment;
+  rec: GatewayKeyRecord;
+  key: GatewayKey;
+}
+
+const HASH = 32;
 
 const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex");
 const buf = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 const bytesEqual = (a: Uint8Array, b: Uint8Array): boolean => buf(a).equals(buf(b));
-
-// proto/src/sign error codes → the capture codes a gateway sees.
-const SIGN_TO_CAPTURE: Record<string, string> = {
-  SIGN_BAD_HEADER: "CAPTURE_BAD_HEADER",
-  SIGN_UNSUPPORTED_ALGORITHM: "CAPTURE_BAD_HEADER",
-  SIGN_KEY_MISMATCH: "CAPTURE_KEY_MISMATCH",
-  SIGN_COUNT_MISMATCH: "CAPTURE_COUNT_MISMATCH",
-  SIGN_ROOT_MISMATCH: "CAPTURE_ROOT_MISMATCH",
-  SIGN_BAD_SIGNATURE: "CAPTURE_BAD_SIGNATURE",
-  SIGN_BAD_EVENT_DIGEST: "CAPTURE_HASH_MISMATCH",
-};
-
-class Refusal extends Error {
-  constructor(
-    readonly code: string,
-    readonly reason: string,
-    readonly field?: string,
-  ) {
-    super(`${code}: ${reason}`);
-  }
-}
 
 export class CaptureProcessor {
   private readonly ledger: Ledger;
@@ -182,6 +183,7 @@ export class CaptureProcessor {
   private readonly onAlarm: ((a: CaptureAlarm) => void) | undefined;
   private readonly onMasterData: CaptureProcessorOptions["onMasterData"];
   private readonly newCaptureId: () => string;
+  private readonly pool: CheckPool | undefined;
 
   private inFlight = 0;
   private readonly counters: Omit<CaptureStats, "inFlightEvents"> = {
@@ -217,6 +219,7 @@ export class CaptureProcessor {
     this.onAlarm = opts.onAlarm;
     this.onMasterData = opts.onMasterData;
     this.newCaptureId = opts.newCaptureId ?? randomUUID;
+    this.pool = opts.checkPool;
   }
 
   stats(): CaptureStats {
@@ -224,12 +227,14 @@ export class CaptureProcessor {
   }
 
   /**
-   * Verifies and records one signed batch. Resolves with the ack only after the accepted
-   * events are durable. Throws (rather than acking) only AUTH_FORBIDDEN (the principal may
-   * not write for this gateway), CORE_PUSHBACK (retry later) and storage failures; every
-   * other refusal is an ack with a gap, fork or rejected status.
+   * Verifies and records one signed batch, decoded or as its wire bytes (the gRPC service
+   * hands over bytes, so the events are decoded where they are checked: on a check worker
+   * when the processor has a pool). Resolves with the ack only after the accepted events are
+   * durable. Throws (rather than acking) only AUTH_FORBIDDEN (the principal may not write for
+   * this gateway), CORE_PUSHBACK (retry later) and storage failures; every other refusal is
+   * an ack with a gap, fork or rejected status.
    */
-  processBatch(batch: SignedBatch, principal: Principal): Promise<BatchAck> {
+  processBatch(batch: SignedBatch | Uint8Array, principal: Principal): Promise<BatchAck> {
     // Everything up to serialise() runs synchronously, so batches enter their gateway's
     // queue in call order (the order they came off the stream).
     try {
@@ -238,12 +243,20 @@ export class CaptureProcessor {
           field: "authorization",
         });
       }
-      if (batch === null || typeof batch !== "object" || !Array.isArray(batch.events)) {
-        return Promise.resolve(this.rejectedAck(undefined, new Refusal("CAPTURE_BAD_HEADER", "not a signed batch")));
-      }
       let header: BatchHeader;
+      let n: number;
       try {
-        header = headerFromProto(batch.header);
+        if (batch instanceof Uint8Array) {
+          const envelope = readBatchEnvelope(batch);
+          header = headerFromProto(envelope.header);
+          n = envelope.events;
+        } else {
+          if (batch === null || typeof batch !== "object" || !Array.isArray(batch.events)) {
+            throw new Refusal("CAPTURE_BAD_HEADER", "not a signed batch");
+          }
+          header = headerFromProto(batch.header);
+          n = batch.events.length;
+        }
       } catch (e) {
         return Promise.resolve(this.rejectedAck(undefined, asRefusal(e)));
       }
@@ -252,17 +265,26 @@ export class CaptureProcessor {
           field: "header.gatewayId",
         });
       }
-      const n = batch.events.length;
       this.reserve(n);
-      let verified: VerifiedBatch;
+      let checked: Promise<VerifiedBatch>;
       try {
-        verified = this.verify(batch, header);
+        checked = this.check(batch, header, this.preflight(header));
       } catch (e) {
         this.inFlight -= n;
         if (e instanceof Refusal) return Promise.resolve(this.rejectedAck(header, e));
         throw e;
       }
-      return this.serialise(header.gatewayId, () => this.commitBatch(verified)).finally(() => {
+      checked.catch(() => undefined); // awaited in the gateway's queue
+      return this.serialise(header.gatewayId, async () => {
+        let verified: VerifiedBatch;
+        try {
+          verified = await checked;
+        } catch (e) {
+          if (e instanceof Refusal) return this.rejectedAck(header, e);
+          throw e;
+        }
+        return this.commitBatch(verified);
+      }).finally(() => {
         this.inFlight -= n;
       });
     } catch (e) {
@@ -298,8 +320,8 @@ export class CaptureProcessor {
     return run;
   }
 
-  /** The checks that need no sequence state; throws Refusal for a batch-level refusal. */
-  private verify(batch: SignedBatch, header: BatchHeader): VerifiedBatch {
+  /** Enrolment and key status; throws Refusal for a batch-level refusal. */
+  private preflight(header: BatchHeader): Preflight {
     const gw = header.gatewayId;
     const enrolment = this.master.gateway(gw);
     if (enrolment === undefined) {
@@ -317,73 +339,75 @@ export class CaptureProcessor {
         "header.keyId",
       );
     }
-    const key = this.keyOf(rec, header);
+    return { enrolment, rec, key: this.keyOf(rec, header) };
+  }
 
-    const n = batch.events.length;
-    const hints = batch.eventHashes ?? [];
-    if (hints.length !== 0 && hints.length !== n) {
-      throw new Refusal(
-        "CAPTURE_COUNT_MISMATCH",
-        `event_hashes has ${hints.length} entries but the batch has ${n} events`,
-        "eventHashes",
-      );
-    }
-    const digests: Uint8Array[] = new Array(n);
-    const events: (EpcisEvent | undefined)[] = new Array(n);
-    const refused: (SuyuanError | undefined)[] = new Array(n);
-    for (let i = 0; i < n; i++) {
-      const hint = hints[i];
+  /**
+   * The checks that need no sequence state (batch-check.ts), on a worker when there is a
+   * pool and the batch is wire bytes, then the write policy. Rejects with a Refusal for a
+   * batch-level refusal.
+   */
+  private check(batch: SignedBatch | Uint8Array, header: BatchHeader, pre: Preflight): Promise<VerifiedBatch> {
+    const ctx: BatchContext = {
+      gatewayId: header.gatewayId,
+      keyId: header.keyId,
+      party: pre.enrolment.party,
+      recordTime: this.now().toISOString(),
+    };
+    let checked: Promise<CheckedBatch>;
+    if (this.pool !== undefined && batch instanceof Uint8Array) {
+      checked = this.pool.run(batch, pre.rec.algorithm.toLowerCase(), pre.rec.publicKey, ctx);
+    } else {
       try {
-        const ev = eventFromProto(batch.events[i]!);
-        digests[i] = eventHashBytes(ev);
-        events[i] = ev;
+        const decoded = batch instanceof Uint8Array ? decodeSignedBatch(batch) : batch;
+        checked = Promise.resolve(checkBatchEvents(decoded, header, pre.key, ctx));
       } catch (e) {
-        // The event cannot be read, so its hash cannot be recomputed. With the gateway's
-        // hash as a hint the root (and so the signature) can still be checked and only this
-        // event refused; without one the batch cannot be verified at all.
-        if (hint === undefined || hint.length !== 32) {
-          throw new Refusal(
-            "CAPTURE_BAD_EVENT",
-            `events[${i}] cannot be read (${errorText(e)}) and no event hash was sent to verify the batch without it`,
-            `events[${i}]`,
-          );
-        }
-        digests[i] = new Uint8Array(hint);
-        refused[i] = eventError(e, `events[${i}]`);
-        continue;
-      }
-      // CBV 2.0 §8.9: the receiver recomputes; a hint that differs means the two sides
-      // hash differently, which this names more precisely than a root mismatch would.
-      if (hint !== undefined && !bytesEqual(hint, digests[i]!)) {
-        throw new Refusal(
-          "CAPTURE_HASH_MISMATCH",
-          `events[${i}]: sent event hash ${buf(hint).toString("hex")} but the event hashes to ${hex(digests[i]!)}`,
-          `eventHashes[${i}]`,
-        );
+        return Promise.reject(asRefusal(e));
       }
     }
-    try {
-      verifyBatch(header, batch.signature ?? new Uint8Array(0), key, digests);
-    } catch (e) {
-      throw asRefusal(e);
-    }
-    const hash = batchHash(header);
+    return checked.then((c) => this.applyPolicy(c, header, pre.enrolment));
+  }
 
-    // Per event: the standard (EPCIS 2.0 / CBV 2.0), then the write policy.
+  /** Unpacks a checked batch and refuses, per event, what the write policy forbids. */
+  private applyPolicy(c: CheckedBatch, header: BatchHeader, enrolment: GatewayEnrolment): VerifiedBatch {
+    const n = c.recordEnds.length;
+    const digests: Uint8Array[] = new Array(n);
+    const refused: (SuyuanError | undefined)[] = new Array(n);
+    const prepared: (PreparedEvent | undefined)[] = new Array(n);
+    for (const [i, code, reason, field] of c.refused) refused[i] = new SuyuanError(code, reason, { field });
     const scope: WriterScope = {
       party: enrolment.party,
       allowedLocations: enrolment.allowedReadPoints,
-      who: `gateway ${gw}`,
+      who: `gateway ${header.gatewayId}`,
     };
     const allowed = allowedSet(enrolment.allowedReadPoints, this.canon);
+    let start = 0;
     for (let i = 0; i < n; i++) {
-      const ev = events[i];
-      if (ev === undefined) continue;
-      const path = `events[${i}]`;
-      refused[i] =
-        collectEventErrors(ev, path)[0] ?? checkLocationPolicy(ev, path, this.master, scope, allowed, this.canon);
+      const end = c.recordEnds[i]!;
+      const h = i * HASH;
+      digests[i] = c.digests.subarray(h, h + HASH);
+      if (refused[i] === undefined) {
+        const rp = c.locations[2 * i]!;
+        const bl = c.locations[2 * i + 1]!;
+        refused[i] = checkLocationPolicy(
+          { ...(rp === "" ? {} : { readPoint: { id: rp } }), ...(bl === "" ? {} : { bizLocation: { id: bl } }) },
+          `events[${i}]`,
+          this.master,
+          scope,
+          allowed,
+          this.canon,
+        );
+        if (refused[i] === undefined) {
+          prepared[i] = {
+            eventHash: c.logKeys.subarray(h, h + HASH),
+            record: c.records.subarray(start, end),
+            leaf: c.leaves.subarray(h, h + HASH),
+          };
+        }
+      }
+      start = end;
     }
-    return { header, signature: new Uint8Array(batch.signature), hash, enrolment, digests, events, refused };
+    return { header, signature: c.signature, hash: c.hash, enrolment, digests, prepared, refused };
   }
 
   private keyOf(rec: GatewayKeyRecord, header: BatchHeader): GatewayKey {
@@ -477,27 +501,16 @@ export class CaptureProcessor {
   private async append(b: VerifiedBatch): Promise<BatchAck> {
     const h = b.header;
     const gw = h.gatewayId;
-    const hashHex = hex(b.hash);
-    const recordTime = this.now().toISOString();
-    const items: StoredEvent[] = [];
+    const items: PreparedEvent[] = [];
     const positions: number[] = [];
     const rejected: RejectedRecord[] = [];
-    for (let i = 0; i < b.events.length; i++) {
+    for (let i = 0; i < b.prepared.length; i++) {
       const err = b.refused[i];
       if (err !== undefined) {
         rejected.push({ index: i, code: err.code, field: err.field ?? `events[${i}]`, message: err.reason });
         continue;
       }
-      const provenance: Provenance = {
-        kind: "gateway",
-        gatewayId: gw,
-        keyId: h.keyId,
-        party: b.enrolment.party,
-        batchHash: hashHex,
-        seq: (h.firstSeq + BigInt(i)).toString(10),
-        batchIndex: i,
-      };
-      items.push({ v: 1, hashId: formatEventHashId(b.digests[i]!), event: b.events[i]!, provenance, recordTime });
+      items.push(b.prepared[i]!);
       positions.push(i);
     }
     const next: GatewayState = {
@@ -511,7 +524,7 @@ export class CaptureProcessor {
     ];
     let results: Awaited<ReturnType<Ledger["append"]>>;
     try {
-      results = await this.ledger.append(items, meta);
+      results = await this.ledger.appendPrepared(items, meta);
     } catch (e) {
       // The append may or may not have happened: read the state back next time.
       this.states.delete(gw);
@@ -520,7 +533,7 @@ export class CaptureProcessor {
     this.states.set(gw, next);
     if (this.store === undefined) for (const m of meta) this.localMeta.set(m.key, m.value);
 
-    const outcomes: EventOutcome[] = new Array(b.events.length);
+    const outcomes: EventOutcome[] = new Array(b.prepared.length);
     for (const r of rejected) outcomes[r.index] = rejectedOutcome(r, b.digests[r.index]);
     let accepted = 0;
     let duplicates = 0;
@@ -822,25 +835,4 @@ function rejectedOutcome(r: RejectedRecord, digest: Uint8Array | undefined): Eve
     outcome: { $case: "rejected", value: { code: r.code, message: r.message, field: r.field } },
     eventHash: digest === undefined ? Buffer.alloc(0) : buf(digest),
   };
-}
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
-/** A per-event error with its field under `path`. */
-function eventError(e: unknown, path: string): SuyuanError {
-  if (isSuyuanError(e)) {
-    const field = e.field === undefined ? path : e.field.startsWith(path) ? e.field : `${path}.${e.field}`;
-    return new SuyuanError(e.code, e.reason, { field });
-  }
-  return new SuyuanError("CAPTURE_BAD_EVENT", `event cannot be read: ${errorText(e)}`, { field: path });
-}
-
-function asRefusal(e: unknown): Refusal {
-  if (e instanceof Refusal) return e;
-  if (isSuyuanError(e)) {
-    return new Refusal(SIGN_TO_CAPTURE[e.code] ?? e.code, e.reason, e.field);
-  }
-  throw e;
 }

@@ -181,6 +181,11 @@ export class HeldLedger implements Ledger {
     if (this.gate !== undefined) await this.gate;
     return this.inner.append(items, meta);
   }
+  async appendPrepared(items: Parameters<Ledger["appendPrepared"]>[0], meta?: readonly MetaPut[]) {
+    this.appendCalls++;
+    if (this.gate !== undefined) await this.gate;
+    return this.inner.appendPrepared(items, meta);
+  }
   size() {
     return this.inner.size();
   }

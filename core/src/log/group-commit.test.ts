@@ -67,6 +67,32 @@ describe("GroupCommit", () => {
     await replanned;
   });
 
+  it("stages each batch as it is committed, while the write ahead of it is in flight; never a voided one", async () => {
+    const { calls, write } = gatedWriter();
+    const staged: number[][] = [];
+    const g = new GroupCommit(write, (b) => staged.push(b.entries.map((e) => e.index)));
+    const first = g.commit(batch(0, 2), 0);
+    await tick();
+    const second = g.commit(batch(2, 1), 0);
+    const nothing = g.commit(undefined, 0);
+    // Staged at once, though only the first write has been issued.
+    expect(staged).toEqual([[0, 1], [2]]);
+    expect(calls).toHaveLength(1);
+    calls[0]!.fail(new Error("disk full"));
+    await expect(first).rejects.toThrow("disk full");
+    await expect(second).rejects.toThrow("disk full");
+    await expect(nothing).rejects.toThrow("disk full");
+    // Planned on the failed tree: neither staged nor written.
+    await expect(g.commit(batch(2, 1), 0)).rejects.toThrow("disk full");
+    expect(staged).toEqual([[0, 1], [2]]);
+    const replanned = g.commit(batch(2, 2), 1);
+    expect(staged).toEqual([[0, 1], [2], [2, 3]]);
+    await tick();
+    calls[1]!.done();
+    await replanned;
+    expect(calls.map((c) => c.batch.entries.map((e) => e.index))).toEqual([[0, 1], [2, 3]]);
+  });
+
   it("a merged append is what the appends one after another would have stored", async () => {
     const one = new MemoryStore();
     const merged = new MemoryStore();

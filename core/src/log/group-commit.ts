@@ -2,7 +2,9 @@
 // fsync (two for the LevelDB store: its entries file and its write-ahead log), ~20 ms each on
 // the project's machines, so one write per 1000-event batch capped capture at a write path's
 // latency while the CPUs sat idle. Appends that queue up while a write is in flight are merged
-// into the next write: one store append, one set of fsyncs, for all of them.
+// into the next write: one store append, one set of fsyncs, for all of them. Each batch is
+// also handed to `stage` as it is committed, so a store can start on it (the LevelDB store
+// writes its entries file) while the write ahead of it is still being made durable.
 //
 // Order and failure are those of one-at-a-time writes: appends are written in the order they
 // were committed, each resolves only once it is durable, and when a write fails every append
@@ -30,13 +32,17 @@ export class GroupCommit {
   /** Store writes issued so far (for tests and stats). */
   writes = 0;
 
-  constructor(private readonly write: (batch: AppendBatch) => Promise<void>) {}
+  constructor(
+    private readonly write: (batch: AppendBatch) => Promise<void>,
+    private readonly stage: (batch: AppendBatch) => void = () => {},
+  ) {}
 
   /**
    * Resolves once `batch` (undefined: nothing to write, only the ordering) is durable, after
    * every batch committed before it. `epoch` names the tree the batch was planned on.
    */
   commit(batch: AppendBatch | undefined, epoch: number): Promise<void> {
+    if (batch !== undefined && epoch > this.deadEpoch) this.stage(batch);
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ batch, epoch, resolve, reject });
       if (!this.running) void this.drain();

@@ -38,6 +38,7 @@ import {
   type Ledger,
   type LoggedEvent,
   logKeyOf,
+  type PreparedEvent,
   type SignedCheckpoint,
   type StoredEvent,
 } from "../model.ts";
@@ -90,7 +91,8 @@ function hex(b: Uint8Array): string {
 
 /** An event prepared outside the append queue (pure CPU work: encode and hash). */
 interface Prepared {
-  stored: StoredEvent;
+  /** Undefined when the record was laid out by the caller (appendPrepared). */
+  stored: StoredEvent | undefined;
   eventHash: Uint8Array;
   key: string;
   record: Uint8Array;
@@ -115,7 +117,10 @@ export class VerifiableLog implements Ledger {
   /** The last committed write (for close()). */
   private writeTail: Promise<unknown> = Promise.resolve();
   /** Durable writes, in planning order; appends queued behind a write in flight share the next one. */
-  private readonly group = new GroupCommit((batch) => this.store.append(batch));
+  private readonly group = new GroupCommit(
+    (batch) => this.store.append(batch),
+    (batch) => this.store.stage(batch),
+  );
   /** Every append's final result, for close(). */
   private appendTail: Promise<unknown> = Promise.resolve();
   /** Size and frontier once every planned append is written. */
@@ -274,15 +279,39 @@ export class VerifiableLog implements Ledger {
   append(items: readonly StoredEvent[], meta: readonly MetaPut[] = []): Promise<AppendOutcome[]> {
     if (this.closed) return Promise.reject(logError("LOG_CLOSED", "append: the log is closed"));
     if (!Array.isArray(items)) return Promise.reject(new TypeError("append: items must be an array"));
-    // Encoding, hashing and the dedupe lookup need no log state, so they run before the
-    // queue and overlap with the previous batch's durable write. A lookup may miss what
-    // writes finishing meanwhile added; those are checked in memory (see `recent`).
     let prepared: Prepared[];
     try {
       prepared = items.map(prepare);
     } catch (e) {
       return Promise.reject(e);
     }
+    return this.appendLaidOut(prepared, meta);
+  }
+
+  appendPrepared(items: readonly PreparedEvent[], meta: readonly MetaPut[] = []): Promise<AppendOutcome[]> {
+    if (this.closed) return Promise.reject(logError("LOG_CLOSED", "append: the log is closed"));
+    if (!Array.isArray(items)) return Promise.reject(new TypeError("append: items must be an array"));
+    const prepared: Prepared[] = new Array(items.length);
+    for (let i = 0; i < items.length; i++) {
+      const p = items[i]!;
+      prepared[i] = {
+        stored: undefined,
+        eventHash: p.eventHash,
+        key: hex(p.eventHash),
+        record: p.record,
+        leaf: p.leaf,
+      };
+    }
+    return this.appendLaidOut(prepared, meta);
+  }
+
+  /**
+   * Encoding and hashing (done by the callers above) and the dedupe lookup need no log
+   * state, so they run before the queue and overlap with the previous batch's durable write.
+   * A lookup may miss what writes finishing meanwhile added; those are checked in memory
+   * (see `recent`).
+   */
+  private appendLaidOut(prepared: Prepared[], meta: readonly MetaPut[]): Promise<AppendOutcome[]> {
     // First occurrence in this batch of each event hash → position in `unique`.
     const firstAt = new Map<string, number>();
     const unique: Prepared[] = [];
@@ -384,7 +413,9 @@ export class VerifiableLog implements Ledger {
       entries[i] = { index: start + i, eventHash: p.eventHash, leafHash: p.leaf, record: p.record };
       leaves[i] = p.leaf;
       if (this.indexRecords !== undefined) {
-        for (const r of this.indexRecords(p.stored, start + i)) indexes.push(r);
+        // A record laid out elsewhere is read back for indexing: the index describes the bytes logged.
+        const stored = p.stored ?? decodeRecord(p.record, start + i);
+        for (const r of this.indexRecords(stored, start + i)) indexes.push(r);
       }
     }
     const grown = appendToFrontier(start, this.plannedFrontier, leaves);

@@ -186,6 +186,14 @@ export interface LedgerStore {
    * when the backend writes durably.
    */
   append(batch: AppendBatch): Promise<void>;
+  /**
+   * A hint that `batch` will be appended soon: the backend may start storing its entries
+   * now, so that work overlaps the writes ahead of it. Only batches handed over uncopied
+   * (`transfer: true`) are staged; a later `append` of the same batch (or of a merge of
+   * staged batches, see log/group-commit.ts) uses what was staged. Never throws and never
+   * changes what is stored.
+   */
+  stage(batch: AppendBatch): void;
   getEntry(index: number): Promise<LogEntry | undefined>;
   /** Entries [start, start+count) clipped to the log size, in index order. */
   getEntries(start: number, count: number): Promise<LogEntry[]>;
@@ -256,6 +264,15 @@ export interface StoreBackend {
   open(): Promise<void>;
   close(): Promise<void>;
   size(): Promise<number>;
+  /**
+   * Optional: start storing entries before their append's turn, while the writes ahead of
+   * it run (the LevelDB backend writes them into its entries file). A later `append` with
+   * the same LogEntry objects uses what was staged. Nothing staged may become visible or
+   * count as written before that append succeeds, and entries never appended must leave
+   * nothing a reader or a later append could see. Input is unchecked: bad entries may waste
+   * space, never change what `append` stores.
+   */
+  stage?(entries: readonly LogEntry[]): void;
   append(batch: CleanBatch): Promise<void>;
   /** Entries [start, end), end ≤ size. */
   getEntries(start: number, end: number): Promise<LogEntry[]>;
@@ -515,6 +532,18 @@ export class GuardedLedgerStore implements LedgerStore {
       }
       await this.backend.append(clean);
     });
+  }
+
+  stage(batch: AppendBatch): void {
+    if (this.backend.stage === undefined || this.state !== "open") return;
+    if (typeof batch !== "object" || batch === null || batch.transfer !== true || !Array.isArray(batch.entries)) return;
+    for (const e of batch.entries as unknown[]) {
+      const le = e as LogEntry;
+      if (typeof e !== "object" || e === null || !(le.record instanceof Uint8Array)) return;
+      if (!(le.eventHash instanceof Uint8Array) || le.eventHash.length !== HASH_BYTES) return;
+      if (!(le.leafHash instanceof Uint8Array) || le.leafHash.length !== HASH_BYTES) return;
+    }
+    this.backend.stage(batch.entries);
   }
 
   // A write queued before close() still runs (close drains the queue); one queued behind a

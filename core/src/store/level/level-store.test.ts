@@ -155,6 +155,59 @@ describe("LevelStore specifics", () => {
     await expect(store.open()).rejects.toMatchObject({ code: "STORE_CORRUPT", field: "entries.dat" });
   });
 
+  it("stages entries before their append: the append uses them; staged entries never appended leave nothing", async () => {
+    const dir = freshDir();
+    const store = new LevelStore(dir);
+    await store.open();
+    const file = join(dir, "entries.dat");
+    const hex = (es: { record: Uint8Array }[]) => es.map((e) => Buffer.from(e.record).toString("hex"));
+    const a = entries(0, 3, "a", 100);
+    const b = entries(3, 2, "b", 100);
+    // Staged in commit order, appended in that order later (the log does this while the
+    // write ahead of them is in flight).
+    store.stage({ entries: a, transfer: true });
+    store.stage({ entries: b, transfer: true });
+    expect(await store.size()).toBe(0); // staged is not written
+    await store.append({ entries: a, indexes: [{ index: "id", key: "k", value: "a" }], transfer: true });
+    await store.append({ entries: b, transfer: true });
+    expect(hex(await store.getEntries(0, 5))).toEqual(hex([...a, ...b]));
+    const bytesAfter = (await stat(file)).size;
+    // Each entry is written once: 65 header bytes + its record.
+    expect(bytesAfter).toBe(5 * (65 + 100));
+
+    // Staged, and then never appended (its write failed upstream): after reopen nothing of it
+    // is visible and the file ends where the log's entries end.
+    const lost = entries(5, 4, "lost", 100);
+    store.stage({ entries: lost, transfer: true });
+    // Appended instead: other entries at the same log positions. They go after the staged
+    // region, which stays a hole no row points into.
+    const other = entries(5, 2, "other", 100);
+    await store.append({ entries: other, transfer: true });
+    expect(hex(await store.getEntries(5, 7))).toEqual(hex(other));
+    expect((await stat(file)).size).toBe(bytesAfter + 6 * (65 + 100));
+    await store.close();
+    await store.open();
+    expect(await store.size()).toBe(7);
+    expect(hex(await store.getEntries(0, 7))).toEqual(hex([...a, ...b, ...other]));
+    expect((await stat(file)).size).toBe(bytesAfter + 6 * (65 + 100));
+
+    // Staged last, never appended, store closed: open cuts the bytes off.
+    store.stage({ entries: entries(7, 3, "tail", 100), transfer: true });
+    await store.close();
+    expect((await stat(file)).size).toBe(bytesAfter + 9 * (65 + 100)); // close waited for the staged write
+    await store.open();
+    expect((await stat(file)).size).toBe(bytesAfter + 6 * (65 + 100));
+    expect(await store.size()).toBe(7);
+
+    // Only entries handed over uncopied are staged (a copy would not be found by identity).
+    const copied = entries(7, 1, "copied", 100);
+    store.stage({ entries: copied });
+    await store.append({ entries: copied });
+    expect((await stat(file)).size).toBe(bytesAfter + 7 * (65 + 100));
+    expect(hex(await store.getEntries(7, 8))).toEqual(hex(copied));
+    await store.close();
+  });
+
   it("opens a format 1 store (entries inline in LevelDB) and appends after it", async () => {
     const dir = freshDir();
     const old = entries(0, 3, "old");

@@ -396,6 +396,14 @@ class SlabWriter {
   }
 }
 
+/** Entries on their way into entries.dat (see LevelBackend.stage). */
+interface StagedPart {
+  /** Where the part's bytes end. */
+  end: number;
+  /** Resolves once the bytes are written (and, with `sync`, durable). */
+  write: Promise<void>;
+}
+
 export class LevelBackend implements StoreBackend {
   readonly supports = SUPPORTS;
   private db: Db | undefined;
@@ -403,8 +411,18 @@ export class LevelBackend implements StoreBackend {
   private nextSeq = 0;
   private readonly sync: boolean;
   private file: FileHandle | undefined;
-  /** End of the last entry in entries.dat: where the next append writes. */
+  /** End of the furthest committed entry in entries.dat (the `f!` row). */
   private fileEnd = 0;
+  /**
+   * Where the next staged entries go: past every region staged so far. It only grows, so a
+   * staged write never overlaps another; entries staged and never appended leave a hole that
+   * no pointer names (and open cuts off whatever lies past `f!`).
+   */
+  private stagedEnd = 0;
+  /** Where each staged entry starts, and the write that puts it there. */
+  private readonly staged = new WeakMap<LogEntry, { offset: number; part: StagedPart }>();
+  /** Staged writes not yet settled (close waits for them). */
+  private readonly stagedWrites = new Set<Promise<void>>();
 
   constructor(
     readonly location: string,
@@ -460,6 +478,7 @@ export class LevelBackend implements StoreBackend {
       const seq = await db.get(K_SEQ);
       this.nextSeq = seq === undefined ? 0 : parseHexNum(seq, SEQ_DIGITS, "s!");
       this.file = await this.openEntriesFile();
+      this.stagedEnd = this.fileEnd;
     } catch (e) {
       await this.file?.close().catch(() => undefined);
       this.file = undefined;
@@ -505,6 +524,8 @@ export class LevelBackend implements StoreBackend {
     const file = this.file;
     this.db = undefined;
     this.file = undefined;
+    // Staged entries whose appends never came are still being written: let them land first.
+    await Promise.allSettled([...this.stagedWrites]);
     try {
       if (db !== undefined) await db.close();
     } finally {
@@ -518,10 +539,10 @@ export class LevelBackend implements StoreBackend {
   }
 
   /**
-   * Lays the entries out as they go into entries.dat from its current end: the bytes and
-   * each entry's offset. Pure; `writeEntries` puts the bytes on disk.
+   * Lays the entries out as they go into entries.dat from `base`: the bytes and each entry's
+   * offset. Pure; `writeEntries` puts the bytes on disk.
    */
-  private layoutEntries(entries: readonly LogEntry[]): { bytes: Buffer; offsets: number[] } {
+  private layoutEntries(entries: readonly LogEntry[], base: number): { bytes: Buffer; offsets: number[] } {
     let total = 0;
     for (const e of entries) total += ENTRY_HEADER + e.record.length;
     const bytes = Buffer.allocUnsafe(total);
@@ -529,7 +550,7 @@ export class LevelBackend implements StoreBackend {
     let at = 0;
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i]!;
-      offsets[i] = this.fileEnd + at;
+      offsets[i] = base + at;
       bytes[at] = ENTRY_TAG;
       bytes.set(e.eventHash, at + 1);
       bytes.set(e.leafHash, at + 1 + HASH_BYTES);
@@ -543,11 +564,11 @@ export class LevelBackend implements StoreBackend {
    * Writes laid-out entries at the end of entries.dat, durably with `sync`. The bytes mean
    * nothing until the `e!` rows that point at them are written.
    */
-  private async writeEntries(bytes: Buffer): Promise<void> {
+  private async writeEntries(bytes: Buffer, offset: number): Promise<void> {
     const file = this.entriesFile;
     let done = 0;
     while (done < bytes.length) {
-      const { bytesWritten } = await file.write(bytes, done, bytes.length - done, this.fileEnd + done);
+      const { bytesWritten } = await file.write(bytes, done, bytes.length - done, offset + done);
       done += bytesWritten;
     }
     if (this.sync) await file.datasync();
@@ -555,6 +576,31 @@ export class LevelBackend implements StoreBackend {
 
   async size(): Promise<number> {
     return this.logSize;
+  }
+
+  /**
+   * Starts writing entries (durably, with `sync`) into a region of entries.dat of their own,
+   * before their append's turn: the log stages each batch as it is committed, so its entries
+   * go to disk while the appends ahead of it write their LevelDB batches. The bytes mean
+   * nothing until `append` writes the rows that point at them; `append` finds the staged
+   * entries by identity (the log hands its entries over uncopied).
+   */
+  stage(entries: readonly LogEntry[]): void {
+    if (this.file === undefined) return;
+    const todo = entries.filter((e) => !this.staged.has(e));
+    if (todo.length === 0) return;
+    const offset = this.stagedEnd;
+    const { bytes, offsets } = this.layoutEntries(todo, offset);
+    this.stagedEnd = offset + bytes.length;
+    const write = this.writeEntries(bytes, offset);
+    const part: StagedPart = { end: this.stagedEnd, write };
+    for (let i = 0; i < todo.length; i++) this.staged.set(todo[i]!, { offset: offsets[i]!, part });
+    this.stagedWrites.add(write);
+    // Awaited by append; entries never appended leave a hole.
+    void write.then(
+      () => this.stagedWrites.delete(write),
+      () => this.stagedWrites.delete(write),
+    );
   }
 
   async append(batch: CleanBatch): Promise<void> {
@@ -569,22 +615,25 @@ export class LevelBackend implements StoreBackend {
     const out = new SlabWriter();
     let seq = this.nextSeq;
     let fileEnd = this.fileEnd;
-    // The entries go to disk while the LevelDB batch is built (the pointers need only their
-    // offsets); the batch is written only once they are durable.
-    let fileWrite: Promise<void> | undefined;
+    // The entries go to disk (staged before, or from here) while the LevelDB batch is built
+    // (the pointers need only their offsets); the batch is written only once they are durable.
+    this.stage(batch.entries);
+    let fileWrite: Promise<unknown> | undefined;
     try {
       if (batch.entries.length > 0) {
-        const { bytes, offsets } = this.layoutEntries(batch.entries);
-        fileWrite = this.writeEntries(bytes);
-        fileWrite.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+        const writes = new Set<Promise<void>>();
         for (let i = 0; i < batch.entries.length; i++) {
           const e = batch.entries[i]!;
+          const at = this.staged.get(e);
+          if (at === undefined) throw new TypeError("LevelBackend: an entry of the append was not staged");
+          writes.add(at.part.write);
+          if (at.part.end > fileEnd) fileEnd = at.part.end;
           const length = ENTRY_HEADER + e.record.length;
-          w.put(out.entryKey(e.index), out.pointer(offsets[i]!, length, e.leafHash));
+          w.put(out.entryKey(e.index), out.pointer(at.offset, length, e.leafHash));
           w.put(out.bytes2(P_HASH, e.eventHash), out.hexNum(e.index, INDEX_DIGITS));
-          fileEnd = offsets[i]! + length;
         }
         w.put(K_FILE_END, Buffer.from(hexNum(fileEnd, INDEX_DIGITS), "latin1"));
+        fileWrite = Promise.all(writes);
       }
       for (const n of batch.nodes) w.put(out.nodeKey(n.level, n.index), out.bytes(n.hash));
       if (batch.indexes.length > 0) {
@@ -602,14 +651,14 @@ export class LevelBackend implements StoreBackend {
       for (const m of batch.meta) w.put(metaKey(m.key), encodeValue(m.value));
       await fileWrite;
     } catch (e) {
-      // Never leave a file write running behind a failed append: the next one writes there.
+      // Let the file writes settle before the append fails (their regions are never reused).
       await fileWrite?.catch(() => undefined);
       await w.close();
       throw e;
     }
     await w.write({ sync: this.sync });
     // Only after the batch is on disk: a failed write leaves the cached state untouched (and
-    // the next append overwrites whatever this one left in entries.dat).
+    // what this one put in entries.dat a hole no row points into).
     this.logSize += batch.entries.length;
     this.nextSeq = seq;
     this.fileEnd = fileEnd;

@@ -1,0 +1,125 @@
+// Capture check workers: the per-event work of a gateway batch (decode, CBV 2.0 hashes,
+// signature, standard checks, record layout; batch-check.ts) on worker threads, so it runs
+// beside the event loop that sequences, stores and acknowledges batches instead of on it.
+// Capture then scales with cores: one Ed25519 verification and ~1000 event hashes per batch
+// are independent of every other batch.
+//
+// A task is one batch: its wire bytes (copied once into a buffer of their own, transferred),
+// the enrolled key and the provenance. The answer comes back as a few transferred buffers.
+// A worker that dies fails the batches it held (their streams get CORE_INTERNAL acks and the
+// gateways resend) and is replaced on the next task.
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
+import { SuyuanError } from "@suyuan/proto";
+import { type BatchContext, type CheckedBatch, Refusal } from "./batch-check.ts";
+
+export interface CheckRequest {
+  id: number;
+  bytes: Uint8Array;
+  algorithm: string;
+  /** Raw public key, base64 (as enrolled). */
+  publicKey: string;
+  ctx: BatchContext;
+}
+
+export type CheckReply =
+  | { id: number; checked: CheckedBatch }
+  | { id: number; refusal: { code: string; reason: string; field: string | undefined } }
+  | { id: number; error: string };
+
+/** Workers when the core is not told: one per core beyond the event loop's, at most 4. */
+export function defaultCheckWorkers(): number {
+  return Math.max(0, Math.min(4, availableParallelism() - 1));
+}
+
+interface Slot {
+  worker: Worker;
+  pending: Map<number, { resolve: (c: CheckedBatch) => void; reject: (e: unknown) => void }>;
+}
+
+const BOOT = new URL("./check-worker-boot.mjs", import.meta.url);
+const ENTRY = new URL("./check-worker.ts", import.meta.url).href;
+
+export class CheckPool {
+  private readonly slots: (Slot | undefined)[];
+  private nextId = 0;
+  private closed = false;
+
+  constructor(
+    size: number,
+    private readonly log: (msg: string, fields?: object) => void = () => {},
+  ) {
+    if (!Number.isInteger(size) || size < 1)
+      throw new TypeError(`CheckPool: size must be a positive integer, got ${size}`);
+    this.slots = new Array(size).fill(undefined);
+  }
+
+  get size(): number {
+    return this.slots.length;
+  }
+
+  /** Checks one batch on the least busy worker. Rejects with a Refusal for a batch refusal. */
+  run(bytes: Uint8Array, algorithm: string, publicKey: string, ctx: BatchContext): Promise<CheckedBatch> {
+    if (this.closed) return Promise.reject(new SuyuanError("CORE_STOPPING", "capture is shutting down"));
+    const slot = this.pick();
+    const id = this.nextId++;
+    // A buffer of its own: the wire bytes may be a view into a larger buffer of the transport.
+    const own = new Uint8Array(bytes);
+    return new Promise<CheckedBatch>((resolve, reject) => {
+      slot.pending.set(id, { resolve, reject });
+      const req: CheckRequest = { id, bytes: own, algorithm, publicKey, ctx };
+      slot.worker.postMessage(req, [own.buffer]);
+    });
+  }
+
+  private pick(): Slot {
+    let best = -1;
+    for (let i = 0; i < this.slots.length; i++) {
+      const s = this.slots[i];
+      if (s === undefined) {
+        this.slots[i] = this.spawn(i);
+        return this.slots[i]!;
+      }
+      if (best < 0 || s.pending.size < this.slots[best]!.pending.size) best = i;
+    }
+    return this.slots[best]!;
+  }
+
+  private spawn(i: number): Slot {
+    const worker = new Worker(BOOT, { workerData: { entry: ENTRY } });
+    const slot: Slot = { worker, pending: new Map() };
+    worker.on("message", (m: CheckReply) => {
+      const p = slot.pending.get(m.id);
+      if (p === undefined) return;
+      slot.pending.delete(m.id);
+      if ("checked" in m) p.resolve(m.checked);
+      else if ("refusal" in m) p.reject(new Refusal(m.refusal.code, m.refusal.reason, m.refusal.field));
+      else p.reject(new SuyuanError("CORE_INTERNAL", `capture check failed: ${m.error}`));
+    });
+    const fail = (why: string) => {
+      if (this.slots[i] === slot) this.slots[i] = undefined;
+      if (!this.closed) this.log("capture check worker stopped", { level: "error", worker: i, why });
+      for (const p of slot.pending.values()) {
+        p.reject(new SuyuanError("CORE_INTERNAL", `capture check worker stopped: ${why}`));
+      }
+      slot.pending.clear();
+    };
+    worker.on("error", (e) => fail(e instanceof Error ? e.message : String(e)));
+    worker.on("exit", (code) => fail(`exit code ${code}`));
+    return slot;
+  }
+
+  /** Stops the workers; batches still being checked fail with CORE_STOPPING. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const slots = this.slots.splice(0, this.slots.length);
+    await Promise.all(
+      slots.map(async (s) => {
+        if (s === undefined) return;
+        for (const p of s.pending.values()) p.reject(new SuyuanError("CORE_STOPPING", "capture is shutting down"));
+        s.pending.clear();
+        await s.worker.terminate();
+      }),
+    );
+  }
+}
