@@ -168,7 +168,7 @@ export async function startCore(opts: CoreOptions = {}): Promise<RunningCore> {
           log,
           now,
         });
-  log("core serving", { grpcAddress, httpUrl: http?.url, origin, size: ledger.size() });
+  log("core serving", { grpcAddress, httpUrl: http?.url, origin, size: ledger.size(), captureWorkers: workers });
 
   let stopped = false;
   return {

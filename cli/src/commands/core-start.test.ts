@@ -2,7 +2,7 @@
 // and `suyuan verify --data` on a stopped core's directory, untouched and tampered with.
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ENTRIES_FILE } from "../../../core/src/store/level/level-store.ts";
@@ -123,17 +123,28 @@ describe("suyuan core start (spawned)", () => {
     expect(first.stderr()).toContain("stopped\n");
 
     // The lock was released: a second start on the same directory serves (no new admin token).
-    const second = await spawnCore(["--data", data, "--grpc", "127.0.0.1:0"]);
+    const second = await spawnCore(["--data", data, "--grpc", "127.0.0.1:0", "--capture-workers", "0"]);
     second.child.kill("SIGINT");
     expect(await second.exit).toBe(0);
     expect(Object.keys(second.facts)).toEqual(["gRPC address", "data", "log size", "verifier key"]);
     expect(second.facts["verifier key"]).toBe(first.facts["verifier key"]);
+    // The capture workers the operator asked for (none), against the default of the first start.
+    const serving = (err: string) =>
+      JSON.parse(err.split("\n").find((l) => l.includes('"msg":"core serving"')) ?? "{}") as {
+        captureWorkers?: number;
+      };
+    expect(serving(second.stderr()).captureWorkers).toBe(0);
+    expect(serving(first.stderr()).captureWorkers).toBe(Math.max(0, Math.min(4, availableParallelism() - 1)));
   });
 
   it("--config: a YAML file with the same keys; flags win; unknown keys are refused", async () => {
     expect(parseConfig("data: /x\ngrpc: 127.0.0.1:1\n", "c.yaml")).toEqual({ data: "/x", grpc: "127.0.0.1:1" });
     expect(parseConfig('{"http":"0.0.0.0:80"}', "c.json")).toEqual({ http: "0.0.0.0:80" });
     expect(() => parseConfig("dta: /x\n", "c.yaml")).toThrow(/CLI_BAD_CONFIG: c\.yaml: dta: not a known key/);
+    expect(parseConfig("capture-workers: 2\n", "c.yaml")).toEqual({ "capture-workers": "2" });
+    const many = await run(["core", "start", "--capture-workers", "65", "--data", join(dir, "unused")]);
+    expect(many.code).toBe(2);
+    expect(many.err).toMatch(/--capture-workers must be a whole number from 0 to 64, got "65"/);
     const cfg = join(dir, "core.yaml");
     await writeFile(cfg, "grpc: 127.0.0.1:notaport\n");
     const bad = await run(["core", "start", "--config", cfg, "--data", join(dir, "unused")]);

@@ -8,16 +8,19 @@ import { parse as parseYaml } from "yaml";
 import { checkAddress } from "../grpc-client.ts";
 import { type Command, type CommandIo, parseFlags, UsageError } from "../io.ts";
 
-const USAGE = `usage: suyuan core start [--data DIR] [--grpc HOST:PORT] [--http HOST:PORT] [--config FILE]
+const USAGE = `usage: suyuan core start [--data DIR] [--grpc HOST:PORT] [--http HOST:PORT]
+                         [--capture-workers N] [--config FILE]
 
 Starts the core ledger service: LevelDB ledger under --data (default ./data), gRPC on --grpc
-(default 127.0.0.1:50051; port 0 picks a free port). --config is a YAML or JSON file with the
-same keys (data, grpc, http); flags win. Prints the gRPC address, data directory, log size,
+(default 127.0.0.1:50051; port 0 picks a free port). --capture-workers sets the worker threads
+that check gateway batches (0: on the event loop; default one per core beyond the first, at
+most 4). --config is a YAML or JSON file with the same keys (data, grpc, http,
+capture-workers); flags win. Prints the gRPC address, data directory, log size,
 the core's checkpoint verifier key and — when this start created it — the bootstrap admin
 token (also written to DIR/admin-token.txt, mode 0600). Serves until SIGINT or SIGTERM.`;
 
 export const ADMIN_TOKEN_FILE = "admin-token.txt";
-const CONFIG_KEYS = ["data", "grpc", "http"] as const;
+const CONFIG_KEYS = ["data", "grpc", "http", "capture-workers"] as const;
 type Settings = Partial<Record<(typeof CONFIG_KEYS)[number], string>>;
 
 /** The config file: a map with only the keys the flags have (a misspelt key must not be ignored). */
@@ -39,10 +42,12 @@ export function parseConfig(text: string, file: string): Settings {
         field: k,
       });
     }
-    if (typeof v !== "string" || v === "") {
+    // YAML reads `capture-workers: 2` as a number.
+    const text = typeof v === "number" && k === "capture-workers" ? String(v) : v;
+    if (typeof text !== "string" || text === "") {
       throw new SuyuanError("CLI_BAD_CONFIG", `${file}: ${k}: must be a non-empty string`, { field: k });
     }
-    out[k as keyof Settings] = v;
+    out[k as keyof Settings] = text;
   }
   return out;
 }
@@ -81,7 +86,13 @@ export interface CoreStartHooks {
 }
 
 export async function coreStart(args: string[], io: CommandIo, hooks: CoreStartHooks = {}): Promise<number> {
-  const { positional, flags } = parseFlags(args, { data: "string", grpc: "string", http: "string", config: "string" });
+  const { positional, flags } = parseFlags(args, {
+    data: "string",
+    grpc: "string",
+    http: "string",
+    "capture-workers": "string",
+    config: "string",
+  });
   if (positional.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positional[0])}`);
   const fromFile = typeof flags.config === "string" ? parseConfig(await io.readFile(flags.config), flags.config) : {};
   const pick = (k: keyof Settings) => (typeof flags[k] === "string" ? (flags[k] as string) : fromFile[k]);
@@ -90,6 +101,10 @@ export async function coreStart(args: string[], io: CommandIo, hooks: CoreStartH
   const http = pick("http");
   if (http !== undefined) {
     checkAddress(http, "--http");
+  }
+  const workers = pick("capture-workers");
+  if (workers !== undefined && !/^(?:[0-9]|[1-5][0-9]|6[0-4])$/.test(workers)) {
+    throw new UsageError(`--capture-workers must be a whole number from 0 to 64, got ${JSON.stringify(workers)}`);
   }
   // Listen before the (slow) start, so a signal while starting still stops cleanly.
   const signals = hooks.untilStop === undefined ? untilSignal() : { stop: hooks.untilStop, cancel: () => {} };
@@ -100,6 +115,7 @@ export async function coreStart(args: string[], io: CommandIo, hooks: CoreStartH
       dataDir,
       grpcAddress: grpc,
       ...(http === undefined ? {} : { httpAddress: http }),
+      ...(workers === undefined ? {} : { captureWorkers: Number(workers) }),
       log: stderrLog(io),
     });
   } catch (e) {
