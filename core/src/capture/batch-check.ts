@@ -24,7 +24,6 @@ import {
 } from "@suyuan/proto";
 import { SignedBatch } from "@suyuan/proto/gen/suyuan/v1/batch.ts";
 import { encodeRecord, logKeyFromDigest, type StoredEvent } from "../model.ts";
-import { headerFromProto } from "./proto-header.ts";
 
 const HASH = 32;
 
@@ -240,20 +239,25 @@ export function checkBatchEvents(
   };
 }
 
-/** Decodes a wire SignedBatch; a message that is no SignedBatch at all is a batch refusal. */
-export function decodeSignedBatch(bytes: Uint8Array): SignedBatch {
+/**
+ * Decodes a wire SignedBatch whose envelope the caller has read (wire.ts readBatchEnvelope,
+ * which refuses malformed envelopes). A message that is no SignedBatch, or whose events
+ * decode to another count than the envelope holds, is a batch refusal. The caller verifies
+ * against the header IT read, not `batch.header`.
+ */
+export function decodeSignedBatch(bytes: Uint8Array, events: number): SignedBatch {
+  let batch: SignedBatch;
   try {
-    return SignedBatch.decode(bytes);
+    batch = SignedBatch.decode(bytes);
   } catch (e) {
     throw new Refusal("CAPTURE_BAD_BATCH", `not a signed batch: ${errorText(e)}`);
   }
-}
-
-/** The header of a decoded batch, as a refusal when it is missing or unsupported. */
-export function batchHeaderOf(batch: SignedBatch): BatchHeader {
-  try {
-    return headerFromProto(batch.header);
-  } catch (e) {
-    throw asRefusal(e);
+  if (batch.events.length !== events) {
+    throw new Refusal(
+      "CAPTURE_BAD_BATCH",
+      `not a signed batch: its events decode to ${batch.events.length} messages but it holds ${events} events fields`,
+      "events",
+    );
   }
+  return batch;
 }

@@ -10,12 +10,19 @@
 // gateways resend) and is replaced on the next task.
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { SuyuanError } from "@suyuan/proto";
+import { type BatchHeader, SuyuanError } from "@suyuan/proto";
 import { type BatchContext, type CheckedBatch, Refusal } from "./batch-check.ts";
 
 export interface CheckRequest {
   id: number;
   bytes: Uint8Array;
+  /**
+   * The header the event loop read from these bytes and accepted (authorisation, sequence,
+   * ack): the worker verifies the signature over this one, never over one it reads itself.
+   */
+  header: BatchHeader;
+  /** Events the event loop counted in the bytes. */
+  events: number;
   algorithm: string;
   /** Raw public key, base64 (as enrolled). */
   publicKey: string;
@@ -58,8 +65,19 @@ export class CheckPool {
     return this.slots.length;
   }
 
-  /** Checks one batch on the least busy worker. Rejects with a Refusal for a batch refusal. */
-  run(bytes: Uint8Array, algorithm: string, publicKey: string, ctx: BatchContext): Promise<CheckedBatch> {
+  /**
+   * Checks one batch on the least busy worker: `bytes` as received, with the header and event
+   * count the caller read from them (wire.ts readBatchEnvelope). Rejects with a Refusal for a
+   * batch refusal.
+   */
+  run(
+    bytes: Uint8Array,
+    header: BatchHeader,
+    events: number,
+    algorithm: string,
+    publicKey: string,
+    ctx: BatchContext,
+  ): Promise<CheckedBatch> {
     if (this.closed) return Promise.reject(new SuyuanError("CORE_STOPPING", "capture is shutting down"));
     const slot = this.pick();
     const id = this.nextId++;
@@ -67,7 +85,7 @@ export class CheckPool {
     const own = new Uint8Array(bytes);
     return new Promise<CheckedBatch>((resolve, reject) => {
       slot.pending.set(id, { resolve, reject });
-      const req: CheckRequest = { id, bytes: own, algorithm, publicKey, ctx };
+      const req: CheckRequest = { id, bytes: own, header, events, algorithm, publicKey, ctx };
       slot.worker.postMessage(req, [own.buffer]);
     });
   }

@@ -2,7 +2,7 @@
 // pool (check-pool.ts) hands it and posts the packed answers back, their buffers transferred.
 import { parentPort } from "node:worker_threads";
 import { type AlgorithmName, type GatewayKey, gatewayPublicKey } from "@suyuan/proto";
-import { batchHeaderOf, checkBatchEvents, decodeSignedBatch, errorText, Refusal } from "./batch-check.ts";
+import { checkBatchEvents, decodeSignedBatch, errorText, Refusal } from "./batch-check.ts";
 import type { CheckReply, CheckRequest } from "./check-pool.ts";
 
 const port = parentPort;
@@ -26,9 +26,8 @@ port.on("message", (req: CheckRequest) => {
   let reply: CheckReply;
   let transfer: ArrayBuffer[] = [];
   try {
-    const batch = decodeSignedBatch(req.bytes);
-    const header = batchHeaderOf(batch);
-    const checked = checkBatchEvents(batch, header, keyOf(req.algorithm, req.publicKey), req.ctx);
+    const batch = decodeSignedBatch(req.bytes, req.events);
+    const checked = checkBatchEvents(batch, req.header, keyOf(req.algorithm, req.publicKey), req.ctx);
     reply = { id: req.id, checked };
     transfer = [checked.digests, checked.records, checked.recordEnds, checked.leaves, checked.logKeys].map(
       (a) => a.buffer as ArrayBuffer,

@@ -268,7 +268,7 @@ export class CaptureProcessor {
       this.reserve(n);
       let checked: Promise<VerifiedBatch>;
       try {
-        checked = this.check(batch, header, this.preflight(header));
+        checked = this.check(batch, header, n, this.preflight(header));
       } catch (e) {
         this.inFlight -= n;
         if (e instanceof Refusal) return Promise.resolve(this.rejectedAck(header, e));
@@ -347,7 +347,12 @@ export class CaptureProcessor {
    * pool and the batch is wire bytes, then the write policy. Rejects with a Refusal for a
    * batch-level refusal.
    */
-  private check(batch: SignedBatch | Uint8Array, header: BatchHeader, pre: Preflight): Promise<VerifiedBatch> {
+  private check(
+    batch: SignedBatch | Uint8Array,
+    header: BatchHeader,
+    events: number,
+    pre: Preflight,
+  ): Promise<VerifiedBatch> {
     const ctx: BatchContext = {
       gatewayId: header.gatewayId,
       keyId: header.keyId,
@@ -356,10 +361,10 @@ export class CaptureProcessor {
     };
     let checked: Promise<CheckedBatch>;
     if (this.pool !== undefined && batch instanceof Uint8Array) {
-      checked = this.pool.run(batch, pre.rec.algorithm.toLowerCase(), pre.rec.publicKey, ctx);
+      checked = this.pool.run(batch, header, events, pre.rec.algorithm.toLowerCase(), pre.rec.publicKey, ctx);
     } else {
       try {
-        const decoded = batch instanceof Uint8Array ? decodeSignedBatch(batch) : batch;
+        const decoded = batch instanceof Uint8Array ? decodeSignedBatch(batch, events) : batch;
         checked = Promise.resolve(checkBatchEvents(decoded, header, pre.key, ctx));
       } catch (e) {
         return Promise.reject(asRefusal(e));
