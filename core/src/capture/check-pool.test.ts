@@ -10,7 +10,7 @@ import {
   decodeSignedBatch,
   Refusal,
 } from "./batch-check.ts";
-import { CheckPool } from "./check-pool.ts";
+import { CheckPool, FAILURES_TO_PAUSE, PAUSE_MS } from "./check-pool.ts";
 import { headerFromProto } from "./proto-header.ts";
 import { DOCK_A, observe, PARTY_A, SITE_B, TestGateway } from "./test-fixtures.ts";
 import { readBatchEnvelope } from "./wire.ts";
@@ -292,6 +292,29 @@ describe("CheckPool: workers that stop, and closing", () => {
     } finally {
       await pool.close();
     }
+  });
+
+  it("pauses after workers die three times in a row (available() is false), and resumes after the pause", async () => {
+    const logged: string[] = [];
+    const pool = new CheckPool(1, (msg) => logged.push(msg));
+    type Slots = { slots: ({ worker: { terminate(): Promise<number> } } | undefined)[] };
+    try {
+      const ctx = ctxOf(gwA);
+      const [b1] = sampleBatches(gwA, 400);
+      expect(pool.available()).toBe(true);
+      for (let k = 1; k <= FAILURES_TO_PAUSE; k++) {
+        const pending = rejectionOf(run(pool, b1!, gwA, ctx));
+        void (pool as unknown as Slots).slots[0]!.worker.terminate();
+        expect(isSuyuanError(await pending, "CORE_INTERNAL")).toBe(true);
+        expect(pool.available()).toBe(k < FAILURES_TO_PAUSE);
+      }
+      expect(logged.filter((m) => m === "capture check worker stopped")).toHaveLength(FAILURES_TO_PAUSE);
+      expect(logged).toContain("capture check workers paused; checking on the event loop");
+      expect(pool.available(Date.now() + PAUSE_MS + 1)).toBe(true);
+    } finally {
+      await pool.close();
+    }
+    expect(pool.available(Date.now() + PAUSE_MS + 1)).toBe(false); // closed
   });
 
   it("after close(), run rejects with CORE_STOPPING; runs in progress fail with CORE_STOPPING too", async () => {

@@ -6,8 +6,10 @@
 //
 // A task is one batch: its wire bytes (copied once into a buffer of their own, transferred),
 // the enrolled key and the provenance. The answer comes back as a few transferred buffers.
-// A worker that dies fails the batches it held (their streams get CORE_INTERNAL acks and the
-// gateways resend) and is replaced on the next task.
+// A worker that dies fails the batches it held with CORE_INTERNAL (the processor then checks
+// them on the event loop, so no batch fails for it) and is replaced on the next task. After
+// FAILURES_TO_PAUSE deaths in a row the pool pauses for PAUSE_MS (`available()` is false) and
+// capture runs on the event loop meanwhile: slower, never stuck.
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { type BatchHeader, SuyuanError } from "@suyuan/proto";
@@ -44,6 +46,10 @@ interface Slot {
   pending: Map<number, { resolve: (c: CheckedBatch) => void; reject: (e: unknown) => void }>;
 }
 
+/** Worker deaths in a row (no answer between them) after which the pool pauses. */
+export const FAILURES_TO_PAUSE = 3;
+export const PAUSE_MS = 30_000;
+
 const BOOT = new URL("./check-worker-boot.mjs", import.meta.url);
 const ENTRY = new URL("./check-worker.ts", import.meta.url).href;
 
@@ -51,6 +57,8 @@ export class CheckPool {
   private readonly slots: (Slot | undefined)[];
   private nextId = 0;
   private closed = false;
+  private failuresInARow = 0;
+  private pausedUntil = 0;
 
   constructor(
     size: number,
@@ -63,6 +71,11 @@ export class CheckPool {
 
   get size(): number {
     return this.slots.length;
+  }
+
+  /** False while closed, or paused after workers kept dying. */
+  available(now = Date.now()): boolean {
+    return !this.closed && now >= this.pausedUntil;
   }
 
   /**
@@ -110,13 +123,24 @@ export class CheckPool {
       const p = slot.pending.get(m.id);
       if (p === undefined) return;
       slot.pending.delete(m.id);
+      this.failuresInARow = 0;
       if ("checked" in m) p.resolve(m.checked);
       else if ("refusal" in m) p.reject(new Refusal(m.refusal.code, m.refusal.reason, m.refusal.field));
       else p.reject(new SuyuanError("CORE_INTERNAL", `capture check failed: ${m.error}`));
     });
+    let failed = false;
     const fail = (why: string) => {
+      if (failed) return; // "error" is followed by "exit"
+      failed = true;
       if (this.slots[i] === slot) this.slots[i] = undefined;
-      if (!this.closed) this.log("capture check worker stopped", { level: "error", worker: i, why });
+      if (!this.closed) {
+        this.log("capture check worker stopped", { level: "error", worker: i, why });
+        if (++this.failuresInARow >= FAILURES_TO_PAUSE) {
+          this.failuresInARow = 0;
+          this.pausedUntil = Date.now() + PAUSE_MS;
+          this.log("capture check workers paused; checking on the event loop", { level: "error", pauseMs: PAUSE_MS });
+        }
+      }
       for (const p of slot.pending.values()) {
         p.reject(new SuyuanError("CORE_INTERNAL", `capture check worker stopped: ${why}`));
       }

@@ -408,6 +408,41 @@ describe.each([{ mode: "decoded batch" }, { mode: "wire bytes" }, { mode: "wire 
   },
 );
 
+describe("CaptureProcessor: a check worker that dies", () => {
+  it("checks the batch on the event loop instead: the batch is still accepted", async () => {
+    const { log, store } = await openLog();
+    const master = new FakeMaster().own(PARTY_A, SITE_A).own(PARTY_A, DOCK_A);
+    const gw = new TestGateway("gw-dies", PARTY_A);
+    master.gateways.set(gw.id, gw.enrolment());
+    const logged: string[] = [];
+    const dying = new CheckPool(1);
+    try {
+      const q = new CaptureProcessor({
+        ledger: log,
+        master,
+        store,
+        now: () => NOW,
+        checkPool: dying,
+        log: (m) => logged.push(m),
+      });
+      const { batch } = gw.seal([observe(1), observe(2)]);
+      const acked = q.processBatch(SignedBatch.encode(batch).finish(), gwToken(gw));
+      // The worker is still loading its TypeScript: it cannot have answered yet.
+      type Slots = { slots: ({ worker: { terminate(): Promise<number> } } | undefined)[] };
+      void (dying as unknown as Slots).slots[0]!.worker.terminate();
+      const ack = await acked;
+      expect(ack.status?.$case).toBe("accepted");
+      expect(outcomes(ack)).toEqual(["accepted:0", "accepted:1"]);
+      expect(log.size()).toBe(2);
+      expect(logged).toContain("capture batch checked on the event loop");
+    } finally {
+      await dying.close();
+      await log.close();
+      await store.close();
+    }
+  });
+});
+
 describe("CaptureProcessor: partner documents", () => {
   const JSON_961 = readConformanceText("epcis-examples", "gs1-epcis", "JSON", "Example_9.6.1-ObjectEvent.jsonld");
   const XML_961 = readConformanceText(

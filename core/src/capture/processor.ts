@@ -359,16 +359,27 @@ export class CaptureProcessor {
       party: pre.enrolment.party,
       recordTime: this.now().toISOString(),
     };
-    let checked: Promise<CheckedBatch>;
-    if (this.pool !== undefined && batch instanceof Uint8Array) {
-      checked = this.pool.run(batch, header, events, pre.rec.algorithm.toLowerCase(), pre.rec.publicKey, ctx);
-    } else {
+    const inline = (): Promise<CheckedBatch> => {
       try {
         const decoded = batch instanceof Uint8Array ? decodeSignedBatch(batch, events) : batch;
-        checked = Promise.resolve(checkBatchEvents(decoded, header, pre.key, ctx));
+        return Promise.resolve(checkBatchEvents(decoded, header, pre.key, ctx));
       } catch (e) {
         return Promise.reject(asRefusal(e));
       }
+    };
+    let checked: Promise<CheckedBatch>;
+    const pool = this.pool;
+    if (pool?.available() === true && batch instanceof Uint8Array) {
+      checked = pool
+        .run(batch, header, events, pre.rec.algorithm.toLowerCase(), pre.rec.publicKey, ctx)
+        .catch((e: unknown) => {
+          // A worker that died or stopped has not answered for this batch: check it here.
+          if (e instanceof Refusal) throw e;
+          this.log("capture batch checked on the event loop", { gatewayId: header.gatewayId, why: errorText(e) });
+          return inline();
+        });
+    } else {
+      checked = inline();
     }
     return checked.then((c) => this.applyPolicy(c, header, pre.enrolment));
   }
