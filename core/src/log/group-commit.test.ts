@@ -90,7 +90,10 @@ describe("GroupCommit", () => {
     await tick();
     calls[1]!.done();
     await replanned;
-    expect(calls.map((c) => c.batch.entries.map((e) => e.index))).toEqual([[0, 1], [2, 3]]);
+    expect(calls.map((c) => c.batch.entries.map((e) => e.index))).toEqual([
+      [0, 1],
+      [2, 3],
+    ]);
   });
 
   it("a merged append is what the appends one after another would have stored", async () => {
