@@ -66,6 +66,12 @@ export interface PreparedEvent {
   eventHash: Uint8Array;
   record: Uint8Array;
   leaf: Uint8Array;
+  /**
+   * The event's index records at a log index, made ahead (capture's check workers do, see
+   * index/index-template.ts); the log uses them instead of indexing the record, so they must
+   * be what its IndexRecordsFn gives for this record.
+   */
+  indexes?: (index: number) => IndexRecord[];
 }
 
 /** A stored event with its log position. */
@@ -77,12 +83,17 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
 
 /** Record bytes: UTF-8 JSON. Stored as given, never re-encoded, so no canonical form is needed. */
 export function encodeRecord(s: StoredEvent): Uint8Array {
+  return recordBytes(JSON.stringify(s));
+}
+
+/** The record bytes of a stored event's JSON text (JSON.stringify of it), as encodeRecord makes them. */
+export function recordBytes(json: string): Uint8Array {
   // The same bytes as TextEncoder (WHATWG Encoding §UTF-8 encode; JSON.stringify escapes lone
   // surrogates, so the text is well-formed; model.test.ts) at about half the cost: Buffer.from
   // writes into Node's pooled slab instead of allocating a buffer per record. Returned as a
   // plain Uint8Array view so callers keep Uint8Array semantics (slice copies; Buffer#slice
   // would not).
-  const b = Buffer.from(JSON.stringify(s), "utf8");
+  const b = Buffer.from(json, "utf8");
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 

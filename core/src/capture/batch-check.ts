@@ -23,7 +23,8 @@ import {
   verifyBatch,
 } from "@suyuan/proto";
 import { SignedBatch } from "@suyuan/proto/gen/suyuan/v1/batch.ts";
-import { encodeRecord, logKeyFromDigest, type StoredEvent } from "../model.ts";
+import { indexTemplate } from "../index/index-template.ts";
+import { logKeyFromDigest, recordBytes, type StoredEvent } from "../model.ts";
 
 const HASH = 32;
 
@@ -99,6 +100,12 @@ export interface CheckedBatch {
   leaves: Uint8Array;
   /** n × 32 bytes: the log key of each record (model.logKeyOf; zero where there is no record). */
   logKeys: Uint8Array;
+  /**
+   * With `withIndexes`: each event's index records with the log index left open
+   * (index/index-template.ts), null where there is no record or no template could be made
+   * (the log then indexes that event from its record).
+   */
+  indexes?: (string | null)[];
 }
 
 /** The stored form of event i of a gateway batch. */
@@ -137,6 +144,7 @@ export function checkBatchEvents(
   header: BatchHeader,
   key: GatewayKey,
   ctx: BatchContext,
+  withIndexes = false,
 ): CheckedBatch {
   const n = batch.events.length;
   const hints = batch.eventHashes ?? [];
@@ -197,6 +205,7 @@ export function checkBatchEvents(
   const locations: string[] = new Array(2 * n);
   const recordList: Uint8Array[] = [];
   const recordEnds = new Uint32Array(n);
+  const indexes: (string | null)[] | undefined = withIndexes ? new Array(n).fill(null) : undefined;
   let end = 0;
   for (let i = 0; i < n; i++) {
     digests.set(digestList[i]!, i * HASH);
@@ -209,7 +218,9 @@ export function checkBatchEvents(
       if (err !== undefined) refuse(i, err);
       else {
         const stored = gatewayStoredEvent(ctx, header, hashHex, i, digestList[i]!, ev);
-        const record = encodeRecord(stored);
+        const json = JSON.stringify(stored);
+        const record = recordBytes(json); // model.encodeRecord
+        if (indexes !== undefined) indexes[i] = indexTemplate(stored, json) ?? null;
         // RFC 9162 §2.1.1: the leaf data are the record bytes.
         leaves.set(leafHash(record), i * HASH);
         logKeys.set(logKeyFromDigest(digestList[i]!, ev), i * HASH);
@@ -236,6 +247,7 @@ export function checkBatchEvents(
     recordEnds,
     leaves,
     logKeys,
+    ...(indexes === undefined ? {} : { indexes }),
   };
 }
 

@@ -27,7 +27,7 @@ port.on("message", (req: CheckRequest) => {
   let transfer: ArrayBuffer[] = [];
   try {
     const batch = decodeSignedBatch(req.bytes, req.events);
-    const checked = checkBatchEvents(batch, req.header, keyOf(req.algorithm, req.publicKey), req.ctx);
+    const checked = checkBatchEvents(batch, req.header, keyOf(req.algorithm, req.publicKey), req.ctx, true);
     reply = { id: req.id, checked };
     transfer = [checked.digests, checked.records, checked.recordEnds, checked.leaves, checked.logKeys].map(
       (a) => a.buffer as ArrayBuffer,

@@ -30,6 +30,7 @@ import {
 } from "@suyuan/proto";
 import type { BatchAck, EventOutcome, SignedBatch } from "@suyuan/proto/gen/suyuan/v1/batch.ts";
 import { PUSHBACK } from "../grpc/errors.ts";
+import { fillIndexTemplate } from "../index/index-template.ts";
 import type {
   GatewayEnrolment,
   GatewayKeyRecord,
@@ -111,6 +112,11 @@ export interface CaptureProcessorOptions {
    * the same checks run on the event loop.
    */
   checkPool?: CheckPool;
+  /**
+   * The ledger indexes with index/records.ts `indexRecords`: the check workers' index
+   * templates (made with it) may then be handed to it with the events. Default false.
+   */
+  indexTemplates?: boolean;
 }
 
 /** Outcome of one event of a partner document, by its position. */
@@ -184,6 +190,7 @@ export class CaptureProcessor {
   private readonly onMasterData: CaptureProcessorOptions["onMasterData"];
   private readonly newCaptureId: () => string;
   private readonly pool: CheckPool | undefined;
+  private readonly indexTemplates: boolean;
 
   private inFlight = 0;
   private readonly counters: Omit<CaptureStats, "inFlightEvents"> = {
@@ -220,6 +227,7 @@ export class CaptureProcessor {
     this.onMasterData = opts.onMasterData;
     this.newCaptureId = opts.newCaptureId ?? randomUUID;
     this.pool = opts.checkPool;
+    this.indexTemplates = opts.indexTemplates ?? false;
   }
 
   stats(): CaptureStats {
@@ -414,10 +422,12 @@ export class CaptureProcessor {
           this.canon,
         );
         if (refused[i] === undefined) {
+          const template = this.indexTemplates ? c.indexes?.[i] : undefined;
           prepared[i] = {
             eventHash: c.logKeys.subarray(h, h + HASH),
             record: c.records.subarray(start, end),
             leaf: c.leaves.subarray(h, h + HASH),
+            ...(typeof template === "string" ? { indexes: (at: number) => fillIndexTemplate(template, at) } : {}),
           };
         }
       }

@@ -1,4 +1,16 @@
-import type { EpcisEvent } from "@suyuan/proto";
+import { type EpcisEvent, eventHash } from "@suyuan/proto";
+import type { StoredEvent } from "../model.ts";
+
+/** An event as the log stores it (core provenance), for the index tests. */
+export function storedEvent(event: EpcisEvent, recordTime = "2024-06-20T00:00:00.000Z"): StoredEvent {
+  return {
+    v: 1,
+    hashId: eventHash(event),
+    event,
+    provenance: { kind: "core", principal: "t", reason: "t" },
+    recordTime,
+  };
+}
 
 const tz = { eventTimeZoneOffset: "+08:00" } as const;
 

@@ -1,9 +1,9 @@
 import { type EpcisEvent, eventHash } from "@suyuan/proto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { StoredEvent } from "../model.ts";
 import type { IndexRecord } from "../store/store.ts";
 import { canon, kindOf } from "./canon.ts";
+import { storedEvent } from "./golden.fixtures.ts";
 import { indexRecords, isUtcMillis, padIndex, parseEntry, SEP, timeKey } from "./records.ts";
 
 // Canonical forms worked out by hand from GS1 General Specifications §7.9 check digits:
@@ -14,15 +14,7 @@ const GTIN_DL = "https://id.gs1.org/01/10614141073464";
 const SSCC_DL = "https://id.gs1.org/00/106141410000000019"; // ext 1 + 0614141 + 000000001 + check 9
 const FARM_DL = "https://id.gs1.org/414/0614141000012"; // GLN 0614141 00001 + check 2
 
-function stored(event: EpcisEvent, recordTime = "2024-06-20T00:00:00.000Z"): StoredEvent {
-  return {
-    v: 1,
-    hashId: eventHash(event),
-    event,
-    provenance: { kind: "core", principal: "t", reason: "t" },
-    recordTime,
-  };
-}
+const stored = storedEvent;
 
 function recs(rs: IndexRecord[], index: string): Array<[string, string]> {
   return rs.filter((r) => r.index === index).map((r) => [r.key, String(r.value)]);

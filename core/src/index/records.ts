@@ -242,10 +242,13 @@ function clean(s: string): string {
   return s.includes(SEP) ? s.replaceAll(SEP, " ") : s;
 }
 
-export const indexRecords: IndexRecordsFn = (stored: StoredEvent, index: number): IndexRecord[] => {
+export const indexRecords: IndexRecordsFn = (stored: StoredEvent, index: number): IndexRecord[] =>
+  indexRecordsAt(stored, padIndex(index));
+
+/** `indexRecords` with the log index already as its key part I (see index-template.ts). */
+export function indexRecordsAt(stored: StoredEvent, I: string): IndexRecord[] {
   const ev = stored.event;
   const out: IndexRecord[] = [];
-  const I = padIndex(index);
   const T = timeKey(ev.eventTime);
   const declaration = ev.errorDeclaration !== undefined;
   const bizLoc = ev.bizLocation?.id ? canon(ev.bizLocation.id) : "";
@@ -410,4 +413,4 @@ export const indexRecords: IndexRecordsFn = (stored: StoredEvent, index: number)
     out.push({ index: IX.evid, key: ev.eventID.trim(), value: declaration ? `${I}${SEP}E` : I });
   }
   return out;
-};
+}

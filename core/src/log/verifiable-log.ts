@@ -93,6 +93,8 @@ function hex(b: Uint8Array): string {
 interface Prepared {
   /** Undefined when the record was laid out by the caller (appendPrepared). */
   stored: StoredEvent | undefined;
+  /** Index records made by the caller (appendPrepared), if any. */
+  indexes?: ((index: number) => IndexRecord[]) | undefined;
   eventHash: Uint8Array;
   key: string;
   record: Uint8Array;
@@ -296,6 +298,7 @@ export class VerifiableLog implements Ledger {
       const p = items[i]!;
       prepared[i] = {
         stored: undefined,
+        indexes: p.indexes,
         eventHash: p.eventHash,
         key: hex(p.eventHash),
         record: p.record,
@@ -413,9 +416,13 @@ export class VerifiableLog implements Ledger {
       entries[i] = { index: start + i, eventHash: p.eventHash, leafHash: p.leaf, record: p.record };
       leaves[i] = p.leaf;
       if (this.indexRecords !== undefined) {
-        // A record laid out elsewhere is read back for indexing: the index describes the bytes logged.
-        const stored = p.stored ?? decodeRecord(p.record, start + i);
-        for (const r of this.indexRecords(stored, start + i)) indexes.push(r);
+        // A record laid out elsewhere comes with its index records, or is read back for
+        // indexing: either way the index describes the bytes logged.
+        const records =
+          p.indexes !== undefined
+            ? p.indexes(start + i)
+            : this.indexRecords(p.stored ?? decodeRecord(p.record, start + i), start + i);
+        for (const r of records) indexes.push(r);
       }
     }
     const grown = appendToFrontier(start, this.plannedFrontier, leaves);
