@@ -1,13 +1,16 @@
 // The per-event half of checking a signed gateway batch (issue 3 §1), the part that needs no
 // state of the core: read every event, recompute its CBV 2.0 hash and the batch root, verify
 // the one Ed25519 signature, check every event against the standard, and lay out the stored
-// record and Merkle leaf of each event that passed. It is a pure function of the batch bytes,
-// the enrolled key and the batch's provenance, so it runs on capture worker threads
-// (check-worker.ts) in parallel with the event loop that sequences and stores batches — or on
-// the event loop itself when the core runs without workers; both take this code.
+// record, Merkle leaf (and, on a worker, index-record template) of each event that passed.
+// It is a pure function of the batch, the header the event loop read from it and accepted
+// (the signature is verified over that header, never over one read here), the enrolled key
+// and the batch's provenance, so it runs on capture worker threads (check-worker.ts) in
+// parallel with the event loop that sequences and stores batches — or on the event loop
+// itself when the core runs without workers; both take this code.
 //
 // The answer is packed into a few flat buffers (one copy per batch, transferable between
-// threads) instead of a thousand objects: the event loop unpacks only what it stores.
+// threads) and one string per event instead of thousands of objects: the event loop unpacks
+// only what it stores.
 import {
   type BatchHeader,
   batchHash,
