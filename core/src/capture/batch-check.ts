@@ -12,6 +12,7 @@
 // threads) and one string per event instead of thousands of objects: the event loop unpacks
 // only what it stores.
 import {
+  type AlgorithmName,
   type BatchHeader,
   batchHash,
   collectEventErrors,
@@ -20,6 +21,7 @@ import {
   eventHashBytes,
   formatEventHashId,
   type GatewayKey,
+  gatewayPublicKey,
   isSuyuanError,
   leafHash,
   SuyuanError,
@@ -71,6 +73,27 @@ export function eventError(e: unknown, path: string): SuyuanError {
     return new SuyuanError(e.code, e.reason, { field });
   }
   return new SuyuanError("CAPTURE_BAD_EVENT", `event cannot be read: ${errorText(e)}`, { field: path });
+}
+
+/**
+ * Imported gateway public keys by algorithm and enrolled (base64) key: importing a key costs
+ * far more than verifying with it. Cleared when it grows past `max`.
+ */
+export class KeyCache {
+  private readonly keys = new Map<string, GatewayKey>();
+  constructor(private readonly max: number) {}
+
+  /** The key; throws what `gatewayPublicKey` throws for a key that cannot be used. */
+  get(algorithm: string, publicKey: string): GatewayKey {
+    const id = `${algorithm}:${publicKey}`;
+    let key = this.keys.get(id);
+    if (key === undefined) {
+      key = gatewayPublicKey(algorithm as AlgorithmName, Buffer.from(publicKey, "base64"));
+      if (this.keys.size >= this.max) this.keys.clear();
+      this.keys.set(id, key);
+    }
+    return key;
+  }
 }
 
 /** Who wrote the batch and when the core took it: the provenance of every stored event. */

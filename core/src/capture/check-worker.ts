@@ -1,33 +1,20 @@
 // A capture check worker thread: runs checkBatchEvents (batch-check.ts) on the batches the
 // pool (check-pool.ts) hands it and posts the packed answers back, their buffers transferred.
 import { parentPort } from "node:worker_threads";
-import { type AlgorithmName, type GatewayKey, gatewayPublicKey } from "@suyuan/proto";
-import { checkBatchEvents, decodeSignedBatch, errorText, Refusal } from "./batch-check.ts";
+import { checkBatchEvents, decodeSignedBatch, errorText, KeyCache, Refusal } from "./batch-check.ts";
 import type { CheckReply, CheckRequest } from "./check-pool.ts";
 
 const port = parentPort;
 if (port === null) throw new Error("check-worker.ts runs only as a worker thread");
 
-// "algorithm:base64 public key" → key: importing a key costs far more than verifying.
-const keys = new Map<string, GatewayKey>();
-
-function keyOf(algorithm: string, publicKey: string): GatewayKey {
-  const id = `${algorithm}:${publicKey}`;
-  let key = keys.get(id);
-  if (key === undefined) {
-    key = gatewayPublicKey(algorithm as AlgorithmName, Buffer.from(publicKey, "base64"));
-    if (keys.size >= 1000) keys.clear();
-    keys.set(id, key);
-  }
-  return key;
-}
+const keys = new KeyCache(1000);
 
 port.on("message", (req: CheckRequest) => {
   let reply: CheckReply;
   let transfer: ArrayBuffer[] = [];
   try {
     const batch = decodeSignedBatch(req.bytes, req.events);
-    const checked = checkBatchEvents(batch, req.header, keyOf(req.algorithm, req.publicKey), req.ctx, true);
+    const checked = checkBatchEvents(batch, req.header, keys.get(req.algorithm, req.publicKey), req.ctx, true);
     reply = { id: req.id, checked };
     transfer = [checked.digests, checked.records, checked.recordEnds, checked.leaves, checked.logKeys].map(
       (a) => a.buffer as ArrayBuffer,

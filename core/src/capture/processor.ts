@@ -10,7 +10,6 @@
 // only from that append's durable outcome.
 import { randomUUID } from "node:crypto";
 import {
-  type AlgorithmName,
   type BatchHeader,
   batchHash,
   collectEventErrors,
@@ -21,7 +20,6 @@ import {
   eventListPath,
   formatEventHashId,
   type GatewayKey,
-  gatewayPublicKey,
   parseEpcisDocument,
   SuyuanError,
   type Vocabulary,
@@ -49,6 +47,7 @@ import {
   decodeSignedBatch,
   errorText,
   eventError,
+  KeyCache,
   Refusal,
 } from "./batch-check.ts";
 import type { CheckPool } from "./check-pool.ts";
@@ -211,8 +210,7 @@ export class CaptureProcessor {
   private readonly gatewayTails = new Map<string, Promise<unknown>>();
   // Meta written by our appends when no store was given to read it back from.
   private readonly localMeta = new Map<string, StoredValue>();
-  // "algorithm:base64 public key" → key: importing a key costs far more than verifying.
-  private readonly keys = new Map<string, GatewayKey>();
+  private readonly keys = new KeyCache(10_000);
   private readonly canon = new LocationCanonicaliser();
 
   constructor(opts: CaptureProcessorOptions) {
@@ -445,22 +443,15 @@ export class CaptureProcessor {
         "header.algorithm",
       );
     }
-    const id = `${algorithm}:${rec.publicKey}`;
-    let key = this.keys.get(id);
-    if (key === undefined) {
-      try {
-        key = gatewayPublicKey(algorithm as AlgorithmName, Buffer.from(rec.publicKey, "base64"));
-      } catch (e) {
-        throw new Refusal(
-          "CAPTURE_KEY_MISMATCH",
-          `enrolled key ${rec.keyId} cannot be used: ${errorText(e)}`,
-          "header.keyId",
-        );
-      }
-      if (this.keys.size >= 10_000) this.keys.clear();
-      this.keys.set(id, key);
+    try {
+      return this.keys.get(algorithm, rec.publicKey);
+    } catch (e) {
+      throw new Refusal(
+        "CAPTURE_KEY_MISMATCH",
+        `enrolled key ${rec.keyId} cannot be used: ${errorText(e)}`,
+        "header.keyId",
+      );
     }
-    return key;
   }
 
   private async readMeta(key: string): Promise<StoredValue | undefined> {
