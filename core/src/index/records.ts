@@ -120,6 +120,11 @@ export function padIndex(i: number): string {
  */
 export function timeKey(t: string): string {
   if (isUtcMillis(t)) return t;
+  // `…sss+00:00` (how many writers spell UTC) names the same instant as `…sssZ`.
+  if (t.length === 29 && t.endsWith("+00:00")) {
+    const z = `${t.slice(0, 23)}Z`;
+    if (isUtcMillis(z)) return z;
+  }
   const ms = Date.parse(t);
   if (Number.isNaN(ms)) return t;
   const d = new Date(ms);
@@ -248,128 +253,49 @@ export const indexRecords: IndexRecordsFn = (stored: StoredEvent, index: number)
 /** `indexRecords` with the log index already as its key part I (see index-template.ts). */
 export function indexRecordsAt(stored: StoredEvent, I: string): IndexRecord[] {
   const ev = stored.event;
-  const out: IndexRecord[] = [];
-  const T = timeKey(ev.eventTime);
-  const declaration = ev.errorDeclaration !== undefined;
-  const bizLoc = ev.bizLocation?.id ? canon(ev.bizLocation.id) : "";
-  const readPoint = ev.readPoint?.id ? canon(ev.readPoint.id) : "";
-  const dest = destinations(ev.destinationList);
-  const xfKey =
-    ev.type === "TransformationEvent" ? (ev.transformationID ? `tid:${ev.transformationID.trim()}` : `ev:${I}`) : "";
-  const parent = ev.parentID ? canon(ev.parentID) : "";
-  const base =
-    (TYPE_CODE[ev.type] ?? "?") +
-    SEP +
-    (ev.action ?? "") +
-    SEP +
-    clean(ev.bizStep ? toCbvWordOrSelf("bizStep", ev.bizStep) : "") +
-    SEP +
-    clean(ev.disposition ? toCbvWordOrSelf("disposition", ev.disposition) : "") +
-    SEP +
-    bizLoc +
-    SEP +
-    readPoint +
-    SEP +
-    dest.loc +
-    SEP +
-    dest.party;
-  const flags = declaration ? "E" : "";
-  // Every record of a list has the same entry (same role and link): build it once per run.
-  let lastRole = "";
-  let lastLink = "";
-  let lastEntry = "";
-  const entry = (role: Role, link: string): string => {
-    if (role !== lastRole || link !== lastLink) {
-      lastRole = role;
-      lastLink = link;
-      lastEntry = role + SEP + base + SEP + link + SEP + flags;
-    }
-    return lastEntry;
-  };
-  const tail = SEP + T + SEP + I; // `id ␟ T ␟ I` keys
-
-  // One record per (identifier, role): an EPC listed twice is still one occurrence. The
-  // roles an id has been filed under so far, as bits (ROLE_BIT), per index.
-  const seenId = new Map<string, number>();
-  const seenClass = new Map<string, number>();
-  const filed = (seen: Map<string, number>, id: string, role: Role): boolean => {
-    const had = seen.get(id) ?? 0;
-    const bit = ROLE_BIT[role];
-    if ((had & bit) !== 0) return true;
-    seen.set(id, had | bit);
-    return false;
-  };
-  const idRec = (raw: string, role: Role, link: string): string => {
-    const id = canon(raw);
-    if (!filed(seenId, id, role)) out.push({ index: IX.id, key: id + tail, value: entry(role, link) });
-    return id;
-  };
-  const classRec = (raw: string, role: Role, link: string): string => {
-    const id = canon(raw);
-    if (!filed(seenClass, id, role)) out.push({ index: IX.class, key: id + tail, value: entry(role, link) });
-    return id;
-  };
-
-  const members = new Map<string, string>(); // member → lot
-  const ilmd = declaration ? undefined : ilmdLot(ev.ilmd);
-  const noteLot = (raw: string, id: string, fromIlmd: boolean) => {
-    if (declaration) return;
-    let lot = lotOfCode(raw);
-    if (lot === id) lot = undefined; // an LGTIN is not a member of itself
-    if (lot === undefined && fromIlmd && ilmd !== undefined) {
-      const g = gtinOf(id);
-      if (g !== undefined && id.includes("/21/")) lot = lgtin(g, ilmd);
-    }
-    if (lot !== undefined) members.set(id, lot);
-  };
+  const b = new RecordBuilder(ev, I);
+  const { out, declaration, parent, xfKey, members } = b;
 
   for (const e of ev.epcList ?? []) {
-    const id = idRec(e, "e", "");
-    noteLot(e, id, ev.type === "ObjectEvent");
+    const id = b.idRec(e, "e", "");
+    b.noteLot(e, id, ev.type === "ObjectEvent");
   }
   if (ev.parentID) {
     const noChildren = (ev.childEPCs?.length ?? 0) === 0 && (ev.childQuantityList?.length ?? 0) === 0;
-    idRec(ev.parentID, "p", ev.action === "DELETE" && noChildren ? "*" : "");
+    b.idRec(ev.parentID, "p", ev.action === "DELETE" && noChildren ? "*" : "");
   }
   const containment = ev.type === "AggregationEvent" || ev.type === "AssociationEvent";
   const children: string[] = [];
   for (const c of ev.childEPCs ?? []) {
-    const id = idRec(c, "c", containment ? parent : "");
-    noteLot(c, id, false);
+    const id = b.idRec(c, "c", containment ? parent : "");
+    b.noteLot(c, id, false);
     children.push(id);
   }
   if (containment && parent !== "" && !declaration) {
     if (children.length > 0) {
-      out.push({ index: IX.child, key: parent + tail, value: `${ev.action ?? ""}${SEP}${JSON.stringify(children)}` });
+      out.push({ index: IX.child, key: parent + b.tail, value: `${ev.action ?? ""}${SEP}${JSON.stringify(children)}` });
     } else if (ev.action === "DELETE") {
-      out.push({ index: IX.child, key: parent + tail, value: `DELETE${SEP}["*"]` });
+      out.push({ index: IX.child, key: parent + b.tail, value: `DELETE${SEP}["*"]` });
     }
   }
-  for (const q of ev.quantityList ?? []) classRec(q.epcClass, "q", "");
-  for (const q of ev.childQuantityList ?? []) classRec(q.epcClass, "q", parent);
+  for (const q of ev.quantityList ?? []) b.classRec(q.epcClass, "q", "");
+  for (const q of ev.childQuantityList ?? []) b.classRec(q.epcClass, "q", parent);
 
-  const xfSeen = new Set<string>();
-  const xf = (idx: string, level: "i" | "c" | "l", id: string) => {
-    const k = `${idx}${SEP}${level}${SEP}${id}`;
-    if (declaration || xfSeen.has(k)) return;
-    xfSeen.add(k);
-    out.push({ index: idx, key: `${xfKey}${SEP}${I}`, value: `${level}${SEP}${id}` });
-  };
-  for (const e of ev.inputEPCList ?? []) xf(IX.xfIn, "i", idRec(e, "i", xfKey));
-  for (const q of ev.inputQuantityList ?? []) xf(IX.xfIn, "c", classRec(q.epcClass, "i", xfKey));
+  for (const e of ev.inputEPCList ?? []) b.xf(IX.xfIn, "i", b.idRec(e, "i", xfKey));
+  for (const q of ev.inputQuantityList ?? []) b.xf(IX.xfIn, "c", b.classRec(q.epcClass, "i", xfKey));
   for (const e of ev.outputEPCList ?? []) {
-    const id = idRec(e, "o", xfKey);
-    xf(IX.xfOut, "i", id);
-    noteLot(e, id, true); // EPCIS 2.0 §7.4.4: a TransformationEvent's ILMD describes its outputs
+    const id = b.idRec(e, "o", xfKey);
+    b.xf(IX.xfOut, "i", id);
+    b.noteLot(e, id, true); // EPCIS 2.0 §7.4.4: a TransformationEvent's ILMD describes its outputs
   }
-  for (const q of ev.outputQuantityList ?? []) xf(IX.xfOut, "c", classRec(q.epcClass, "o", xfKey));
+  for (const q of ev.outputQuantityList ?? []) b.xf(IX.xfOut, "c", b.classRec(q.epcClass, "o", xfKey));
 
   if (xfKey !== "") {
     // The lots a transformation's instance outputs belong to, so a recall reaches a derived
     // lot without looking up every output unit.
     for (const e of ev.outputEPCList ?? []) {
       const lot = members.get(canon(e));
-      if (lot !== undefined) xf(IX.xfOut, "l", lot);
+      if (lot !== undefined) b.xf(IX.xfOut, "l", lot);
     }
   }
   if (members.size > 0) {
@@ -387,13 +313,14 @@ export function indexRecordsAt(stored: StoredEvent, I: string): IndexRecord[] {
       out.push({ index: IX.lotMembers, key: `${lot}${SEP}${I}`, value: JSON.stringify(list) });
   }
 
+  const { readPoint, bizLoc, tail } = b;
   if (readPoint !== "" && readPoint === bizLoc) {
     out.push({ index: IX.loc, key: bizLoc + tail, value: "rb" });
   } else {
     if (readPoint !== "") out.push({ index: IX.loc, key: readPoint + tail, value: "r" });
     if (bizLoc !== "") out.push({ index: IX.loc, key: bizLoc + tail, value: "b" });
   }
-  out.push({ index: IX.time, key: `${T}${SEP}${I}`, value: ev.type });
+  out.push({ index: IX.time, key: `${b.T}${SEP}${I}`, value: ev.type });
   out.push({ index: IX.rtime, key: `${timeKey(stored.recordTime)}${SEP}${I}`, value: ev.type });
 
   if (declaration) {
@@ -413,4 +340,121 @@ export function indexRecordsAt(stored: StoredEvent, I: string): IndexRecord[] {
     out.push({ index: IX.evid, key: ev.eventID.trim(), value: declaration ? `${I}${SEP}E` : I });
   }
   return out;
+}
+
+/**
+ * The per-event state of `indexRecordsAt`, with its helpers as methods rather than closures
+ * made on every call (capture indexes every event; tsx also names each closure it makes).
+ */
+class RecordBuilder {
+  readonly out: IndexRecord[] = [];
+  readonly T: string;
+  readonly declaration: boolean;
+  readonly bizLoc: string;
+  readonly readPoint: string;
+  readonly xfKey: string;
+  readonly parent: string;
+  /** `␟ T ␟ I`: the tail of `id ␟ T ␟ I` keys. */
+  readonly tail: string;
+  /** member → lot */
+  readonly members = new Map<string, string>();
+  private readonly base: string;
+  private readonly flags: string;
+  private readonly ilmd: string | undefined;
+  // Every record of a list has the same entry (same role and link): built once per run.
+  private lastRole = "";
+  private lastLink = "";
+  private lastEntry = "";
+  // One record per (identifier, role): an EPC listed twice is still one occurrence. The
+  // roles an id has been filed under so far, as bits (ROLE_BIT), per index.
+  private readonly seenId = new Map<string, number>();
+  private seenClass: Map<string, number> | undefined;
+  private xfSeen: Set<string> | undefined;
+
+  constructor(
+    ev: EpcisEvent,
+    private readonly I: string,
+  ) {
+    this.T = timeKey(ev.eventTime);
+    this.declaration = ev.errorDeclaration !== undefined;
+    this.bizLoc = ev.bizLocation?.id ? canon(ev.bizLocation.id) : "";
+    this.readPoint = ev.readPoint?.id ? canon(ev.readPoint.id) : "";
+    const dest = destinations(ev.destinationList);
+    this.xfKey =
+      ev.type === "TransformationEvent" ? (ev.transformationID ? `tid:${ev.transformationID.trim()}` : `ev:${I}`) : "";
+    this.parent = ev.parentID ? canon(ev.parentID) : "";
+    this.base =
+      (TYPE_CODE[ev.type] ?? "?") +
+      SEP +
+      (ev.action ?? "") +
+      SEP +
+      clean(ev.bizStep ? toCbvWordOrSelf("bizStep", ev.bizStep) : "") +
+      SEP +
+      clean(ev.disposition ? toCbvWordOrSelf("disposition", ev.disposition) : "") +
+      SEP +
+      this.bizLoc +
+      SEP +
+      this.readPoint +
+      SEP +
+      dest.loc +
+      SEP +
+      dest.party;
+    this.flags = this.declaration ? "E" : "";
+    this.tail = SEP + this.T + SEP + I;
+    this.ilmd = this.declaration ? undefined : ilmdLot(ev.ilmd);
+  }
+
+  private entry(role: Role, link: string): string {
+    if (role !== this.lastRole || link !== this.lastLink) {
+      this.lastRole = role;
+      this.lastLink = link;
+      this.lastEntry = role + SEP + this.base + SEP + link + SEP + this.flags;
+    }
+    return this.lastEntry;
+  }
+
+  /** True when `id` was already filed under `role` in `seen` (and marks it filed). */
+  private static filed(seen: Map<string, number>, id: string, role: Role): boolean {
+    const had = seen.get(id) ?? 0;
+    const bit = ROLE_BIT[role];
+    if ((had & bit) !== 0) return true;
+    seen.set(id, had | bit);
+    return false;
+  }
+
+  idRec(raw: string, role: Role, link: string): string {
+    const id = canon(raw);
+    if (!RecordBuilder.filed(this.seenId, id, role)) {
+      this.out.push({ index: IX.id, key: id + this.tail, value: this.entry(role, link) });
+    }
+    return id;
+  }
+
+  classRec(raw: string, role: Role, link: string): string {
+    const id = canon(raw);
+    this.seenClass ??= new Map();
+    if (!RecordBuilder.filed(this.seenClass, id, role)) {
+      this.out.push({ index: IX.class, key: id + this.tail, value: this.entry(role, link) });
+    }
+    return id;
+  }
+
+  noteLot(raw: string, id: string, fromIlmd: boolean): void {
+    if (this.declaration) return;
+    let lot = lotOfCode(raw);
+    if (lot === id) lot = undefined; // an LGTIN is not a member of itself
+    if (lot === undefined && fromIlmd && this.ilmd !== undefined) {
+      const g = gtinOf(id);
+      if (g !== undefined && id.includes("/21/")) lot = lgtin(g, this.ilmd);
+    }
+    if (lot !== undefined) this.members.set(id, lot);
+  }
+
+  xf(idx: string, level: "i" | "c" | "l", id: string): void {
+    const k = `${idx}${SEP}${level}${SEP}${id}`;
+    this.xfSeen ??= new Set();
+    if (this.declaration || this.xfSeen.has(k)) return;
+    this.xfSeen.add(k);
+    this.out.push({ index: idx, key: `${this.xfKey}${SEP}${this.I}`, value: `${level}${SEP}${id}` });
+  }
 }
