@@ -21,7 +21,7 @@ import { report } from "./report.ts";
 
 const BENCH = "query";
 /** Bump when the generated chain changes: the cache is keyed by it. */
-const VERSION = "v4";
+const VERSION = "v5";
 const CHAINS = 500;
 const RECALLS = 3;
 

@@ -78,11 +78,13 @@ describe("indexRecords", () => {
         ],
       ].sort(),
     );
-    expect(recs(rs, "lot-of")).toContainEqual([CASE_DL, LOT_M1]);
-    expect(recs(rs, "lot-of")).toContainEqual([
-      "https://id.gs1.org/01/10614141073464/21/CA2",
-      "https://id.gs1.org/01/10614141073464/10/M9",
+    // Each member's id entry names its lot; there are no per-member `lot-of` records.
+    const lots = recs(rs, "id").map(([k, v]) => [parseEntry(k, v).id, parseEntry(k, v).lot]);
+    expect(lots).toEqual([
+      [CASE_DL, LOT_M1],
+      ["https://id.gs1.org/01/10614141073464/21/CA2", "https://id.gs1.org/01/10614141073464/10/M9"],
     ]);
+    expect(recs(rs, "lot-of")).toEqual([]);
   });
 
   it("indexes quantity elements at class level: LGTIN, and GTIN for an SGTIN pattern (EPCIS 2.0 §7.3.3.3)", () => {

@@ -18,7 +18,9 @@
 //                                                cbvmda:lotNumber (ObjectEvent, or a
 //                                                TransformationEvent's outputs) with the SGTIN's
 //                                                GTIN, or the lot an element string / DL carries
-//   lot-of  Map( memberId            -> lotId )  the reverse of `lot-m`
+//   lot-of  Map( memberId            -> lotId )  the reverse of `lot-m`, written by ledgers
+//                                                before the member's lot moved into its `id`
+//                                                entries (field lot below); read only for them
 //   child   Map( parentId ␟ T ␟ I    -> action ␟ JSON [childId, …] )  containment from
 //                                                AggregationEvents (and AssociationEvents), one
 //                                                record per event; ["*"] for a DELETE without
@@ -46,11 +48,13 @@
 // Entry (the value of `id` and `class` records) is a ␟-joined summary, so chains, traces and
 // recalls can stitch containment and find holders without decoding events:
 //   role ␟ type ␟ action ␟ bizStep ␟ disposition ␟ bizLocation ␟ readPoint ␟ destLocation
-//   ␟ destParty ␟ link ␟ flags
+//   ␟ destParty ␟ link ␟ flags [␟ lot]
 // role: e epcList, p parentID, c childEPCs, i input, o output, q quantity(child)List;
 // type: O A T S(association) X(transaction); bizStep and disposition as bare CBV words when
 // they are CBV terms (else the URI); link: the parent for role c, "*" for role p of a DELETE
-// without children, the xfKey for roles i and o; flags: "E" for an error declaration.
+// without children, the xfKey for roles i and o; flags: "E" for an error declaration; lot:
+// the lot (LGTIN Digital Link) the event makes this member part of (the `lot-m` record's lot),
+// only on members, so other entries keep ten separators.
 // The reverse transformation maps (input id → transformation, output id → transformation)
 // are the role i / o entries of `id` and `class`; the reverse containment map (child →
 // parent) is the role c entries of `id`.
@@ -97,6 +101,8 @@ export interface Entry {
   destParty: string;
   link: string;
   declaration: boolean;
+  /** The lot this event makes the identifier a member of ("" when none). */
+  lot: string;
 }
 
 const ROLE_BIT: Record<Role, number> = { e: 1, p: 2, c: 4, i: 8, o: 16, q: 32 };
@@ -180,9 +186,9 @@ export function parseEntry(key: string, value: string): Entry {
 
 /** An entry whose key parts are already known (a merged scan knows the id it reads). */
 export function parseEntryParts(id: string, time: string, index: number, value: string): Entry {
-  const f: string[] = ["", "", "", "", "", "", "", "", "", "", ""];
+  const f: string[] = ["", "", "", "", "", "", "", "", "", "", "", ""];
   let from = 0;
-  for (let n = 0; n < 11; n++) {
+  for (let n = 0; n < 12; n++) {
     const to = value.indexOf(SEP, from);
     if (to < 0) {
       f[n] = value.slice(from);
@@ -206,6 +212,7 @@ export function parseEntryParts(id: string, time: string, index: number, value: 
     destParty: f[8]!,
     link: f[9]!,
     declaration: f[10]!.includes("E"),
+    lot: f[11]!,
   };
 }
 
@@ -256,21 +263,14 @@ export function indexRecordsAt(stored: StoredEvent, I: string): IndexRecord[] {
   const b = new RecordBuilder(ev, I);
   const { out, declaration, parent, xfKey, members } = b;
 
-  for (const e of ev.epcList ?? []) {
-    const id = b.idRec(e, "e", "");
-    b.noteLot(e, id, ev.type === "ObjectEvent");
-  }
+  for (const e of ev.epcList ?? []) b.idRec(e, "e", "", ev.type === "ObjectEvent");
   if (ev.parentID) {
     const noChildren = (ev.childEPCs?.length ?? 0) === 0 && (ev.childQuantityList?.length ?? 0) === 0;
-    b.idRec(ev.parentID, "p", ev.action === "DELETE" && noChildren ? "*" : "");
+    b.idRec(ev.parentID, "p", ev.action === "DELETE" && noChildren ? "*" : "", undefined);
   }
   const containment = ev.type === "AggregationEvent" || ev.type === "AssociationEvent";
   const children: string[] = [];
-  for (const c of ev.childEPCs ?? []) {
-    const id = b.idRec(c, "c", containment ? parent : "");
-    b.noteLot(c, id, false);
-    children.push(id);
-  }
+  for (const c of ev.childEPCs ?? []) children.push(b.idRec(c, "c", containment ? parent : "", false));
   if (containment && parent !== "" && !declaration) {
     if (children.length > 0) {
       out.push({ index: IX.child, key: parent + b.tail, value: `${ev.action ?? ""}${SEP}${JSON.stringify(children)}` });
@@ -281,13 +281,10 @@ export function indexRecordsAt(stored: StoredEvent, I: string): IndexRecord[] {
   for (const q of ev.quantityList ?? []) b.classRec(q.epcClass, "q", "");
   for (const q of ev.childQuantityList ?? []) b.classRec(q.epcClass, "q", parent);
 
-  for (const e of ev.inputEPCList ?? []) b.xf(IX.xfIn, "i", b.idRec(e, "i", xfKey));
+  for (const e of ev.inputEPCList ?? []) b.xf(IX.xfIn, "i", b.idRec(e, "i", xfKey, undefined));
   for (const q of ev.inputQuantityList ?? []) b.xf(IX.xfIn, "c", b.classRec(q.epcClass, "i", xfKey));
-  for (const e of ev.outputEPCList ?? []) {
-    const id = b.idRec(e, "o", xfKey);
-    b.xf(IX.xfOut, "i", id);
-    b.noteLot(e, id, true); // EPCIS 2.0 §7.4.4: a TransformationEvent's ILMD describes its outputs
-  }
+  // EPCIS 2.0 §7.4.4: a TransformationEvent's ILMD describes its outputs.
+  for (const e of ev.outputEPCList ?? []) b.xf(IX.xfOut, "i", b.idRec(e, "o", xfKey, true));
   for (const q of ev.outputQuantityList ?? []) b.xf(IX.xfOut, "c", b.classRec(q.epcClass, "o", xfKey));
 
   if (xfKey !== "") {
@@ -301,7 +298,6 @@ export function indexRecordsAt(stored: StoredEvent, I: string): IndexRecord[] {
   if (members.size > 0) {
     const byLot = new Map<string, string[]>();
     for (const [member, lot] of members) {
-      out.push({ index: IX.lotOf, key: member, value: lot });
       const list = byLot.get(lot);
       if (list) list.push(member);
       else byLot.set(lot, [member]);
@@ -364,6 +360,7 @@ class RecordBuilder {
   // Every record of a list has the same entry (same role and link): built once per run.
   private lastRole = "";
   private lastLink = "";
+  private lastLot = "";
   private lastEntry = "";
   // One record per (identifier, role): an EPC listed twice is still one occurrence. The
   // roles an id has been filed under so far, as bits (ROLE_BIT), per index.
@@ -404,11 +401,12 @@ class RecordBuilder {
     this.ilmd = this.declaration ? undefined : ilmdLot(ev.ilmd);
   }
 
-  private entry(role: Role, link: string): string {
-    if (role !== this.lastRole || link !== this.lastLink) {
+  private entry(role: Role, link: string, lot = ""): string {
+    if (role !== this.lastRole || link !== this.lastLink || lot !== this.lastLot) {
       this.lastRole = role;
       this.lastLink = link;
-      this.lastEntry = role + SEP + this.base + SEP + link + SEP + this.flags;
+      this.lastLot = lot;
+      this.lastEntry = role + SEP + this.base + SEP + link + SEP + this.flags + (lot === "" ? "" : SEP + lot);
     }
     return this.lastEntry;
   }
@@ -422,10 +420,15 @@ class RecordBuilder {
     return false;
   }
 
-  idRec(raw: string, role: Role, link: string): string {
+  /**
+   * Files `raw` under `role`. `lotFromIlmd` says whether it can be a lot member (false: only
+   * of the lot its own code names; true: also of the event's ILMD lot; undefined: never).
+   */
+  idRec(raw: string, role: Role, link: string, lotFromIlmd: boolean | undefined): string {
     const id = canon(raw);
+    const lot = lotFromIlmd === undefined ? undefined : this.noteLot(raw, id, lotFromIlmd);
     if (!RecordBuilder.filed(this.seenId, id, role)) {
-      this.out.push({ index: IX.id, key: id + this.tail, value: this.entry(role, link) });
+      this.out.push({ index: IX.id, key: id + this.tail, value: this.entry(role, link, lot) });
     }
     return id;
   }
@@ -439,15 +442,17 @@ class RecordBuilder {
     return id;
   }
 
-  noteLot(raw: string, id: string, fromIlmd: boolean): void {
-    if (this.declaration) return;
+  private noteLot(raw: string, id: string, fromIlmd: boolean): string | undefined {
+    if (this.declaration) return undefined;
     let lot = lotOfCode(raw);
     if (lot === id) lot = undefined; // an LGTIN is not a member of itself
     if (lot === undefined && fromIlmd && this.ilmd !== undefined) {
       const g = gtinOf(id);
       if (g !== undefined && id.includes("/21/")) lot = lgtin(g, this.ilmd);
     }
-    if (lot !== undefined) this.members.set(id, lot);
+    // One lot per member and event: the first one noted (its entries and `lot-m` agree).
+    if (lot !== undefined && !this.members.has(id)) this.members.set(id, lot);
+    return this.members.get(id);
   }
 
   xf(idx: string, level: "i" | "c" | "l", id: string): void {

@@ -136,6 +136,7 @@ export class QueryContext {
    */
   private readonly shared = new Lru<string, { size: number; value: Promise<unknown> }>(SHARED_CACHE);
   private refreshing: Promise<void> | undefined;
+  private legacyLotOf: Promise<boolean> | undefined;
 
   constructor(
     readonly store: LedgerStore,
@@ -320,6 +321,7 @@ export class QueryContext {
                 destParty: v.destParty,
                 link: v.link,
                 declaration: v.declaration,
+                lot: v.lot,
               });
             } else lists[p]!.push(parseEntry(key, value));
           } else if (++foreign > MERGE_GAP) {
@@ -396,6 +398,18 @@ export class QueryContext {
       });
     }
     return out;
+  }
+
+  /**
+   * Whether the store holds `lot-of` records: ledgers written before a member's lot moved
+   * into its `id` entries (records.ts) have them; a ledger never gains them later.
+   */
+  hasLegacyLotOf(): Promise<boolean> {
+    this.legacyLotOf ??= (async () => {
+      for await (const _ of this.store.scan(IX.lotOf, { limit: 1 })) return true;
+      return false;
+    })();
+    return this.legacyLotOf;
   }
 
   /** Values of exactly `key`, as strings. */
@@ -636,10 +650,20 @@ export class Walk {
     return this.ctx.hasDeclaredIndexes ? es.filter((e) => this.usable(e)) : es;
   }
 
+  /**
+   * The lot `id` is a member of: the one its earliest event (in log order) that made it a
+   * member names. Ledgers from before that lived in `id` entries answer from `lot-of`.
+   */
   lotOf(id: string): Promise<string | undefined> {
     let p = this.lotMemo.get(id);
     if (p === undefined) {
-      p = this.ctx.lookup(IX.lotOf, id).then((vs) => vs[0]);
+      p = this.ids(id).then(async (es) => {
+        let first: Entry | undefined;
+        for (const e of es) if (e.lot !== "" && (first === undefined || e.index < first.index)) first = e;
+        if (first !== undefined) return first.lot;
+        if (!(await this.ctx.hasLegacyLotOf())) return undefined;
+        return (await this.ctx.lookup(IX.lotOf, id))[0];
+      });
       this.lotMemo.set(id, p);
     }
     return p;

@@ -2,7 +2,7 @@
 // a recall of a lot of 20 000 bottles commissioned 24 per event reads ~830 records.
 import { afterEach, describe, expect, it } from "vitest";
 import { IX, indexRecords, padIndex, SEP } from "../index/records.ts";
-import { QueryContext } from "./context.ts";
+import { QueryContext, Walk } from "./context.ts";
 import { type Built, buildLedger, C, events, ID, mainOrder, masterData, storedOf } from "./test-fixtures.ts";
 
 let open: Built[] = [];
@@ -12,7 +12,7 @@ afterEach(async () => {
 });
 
 describe("packed lot membership", () => {
-  it("indexes one record per event and lot, with every member's reverse `lot-of`", () => {
+  it("indexes one record per event and lot, and each member's lot in its own id entry", () => {
     const ev = events().commissionA!;
     const rs = indexRecords(storedOf(ev, 4), 4);
     expect(rs.filter((r) => r.index === IX.lotMembers)).toEqual([
@@ -22,11 +22,11 @@ describe("packed lot membership", () => {
         value: JSON.stringify([C(ID.CA1), C(ID.CA2), C(ID.CA3)]),
       },
     ]);
-    expect(rs.filter((r) => r.index === IX.lotOf)).toEqual(
-      [C(ID.CA1), C(ID.CA2), C(ID.CA3)].map((m) => ({ index: IX.lotOf, key: m, value: C(ID.M1) })),
-    );
-    // No per-member membership records (the old `lot` index).
-    expect(rs.filter((r) => r.index === "lot")).toEqual([]);
+    expect(
+      rs.filter((r) => r.index === IX.id).map((r) => [r.key.split(SEP)[0], String(r.value).split(SEP).at(-1)]),
+    ).toEqual([C(ID.CA1), C(ID.CA2), C(ID.CA3)].map((m) => [m, C(ID.M1)]));
+    // No per-member membership records (the old `lot` and `lot-of` indexes).
+    expect(rs.filter((r) => r.index === "lot" || r.index === IX.lotOf)).toEqual([]);
   });
 
   it("reads the members of exactly that lot, each once, with the events that named them", async () => {
@@ -70,5 +70,35 @@ describe("packed lot membership", () => {
     expect((await ctx.lotMemberRecords(lot)).filter((r) => r.member === "x:legacy-unit")).toEqual([
       { member: "x:legacy-unit", index: 3 },
     ]);
+  });
+
+  it("takes a unit's lot from its id entries, and from `lot-of` only in a ledger that has them", async () => {
+    const n = await buildLedger(mainOrder(), events());
+    open.push(n);
+    const ctx = new QueryContext(n.store, n.log, masterData(), 100);
+    await ctx.refresh();
+    // Commissioned with ILMD lot M1; the pallet PA is no lot member.
+    expect(await new Walk(ctx).lotOf(C(ID.CA1))).toBe(C(ID.M1));
+    expect(await new Walk(ctx).lotOf(C(ID.PA))).toBeUndefined();
+    expect(await ctx.hasLegacyLotOf()).toBe(false);
+
+    // A ledger indexed before the lot moved into id entries: member -> lot records. Its own
+    // id entries (11 fields) name no lot.
+    const old = await buildLedger(mainOrder(), events());
+    open.push(old);
+    await old.store.append({
+      entries: [],
+      indexes: [
+        { index: IX.lotOf, key: "x:legacy-unit", value: C(ID.M2) },
+        { index: IX.lotOf, key: "x:legacy-unit", value: C(ID.M1) },
+      ],
+    });
+    const octx = new QueryContext(old.store, old.log, masterData(), 100);
+    await octx.refresh();
+    expect(await octx.hasLegacyLotOf()).toBe(true);
+    // The first record written wins, as it did when lot-of was the only source.
+    expect(await new Walk(octx).lotOf("x:legacy-unit")).toBe(C(ID.M2));
+    // Entries that carry a lot still answer first.
+    expect(await new Walk(octx).lotOf(C(ID.CA1))).toBe(C(ID.M1));
   });
 });
