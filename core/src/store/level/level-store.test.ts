@@ -1,10 +1,11 @@
-import { appendFile, mkdtemp, readFile, rm, stat, truncate } from "node:fs/promises";
+import { appendFile, mkdtemp, readFile, rm, stat, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Level } from "level";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bytes, entries, rejectsWithCode, sha } from "../conformance/fixtures.ts";
 import { runStoreConformance } from "../conformance/suite.ts";
+import type { NodeHash } from "../store.ts";
 import { LevelStore } from "./level-store.ts";
 
 let root: string;
@@ -70,7 +71,6 @@ describe("LevelStore specifics", () => {
       "i!lot!L1\u0000000000000000",
       "i!lot!L1\u0000000000000001",
       "m!gw",
-      "n!01!00000000000000",
       "s!",
       "v!",
     ].sort((x, y) => Buffer.compare(b(x), b(y)));
@@ -79,21 +79,103 @@ describe("LevelStore specifics", () => {
     const entryBytes = es.map((e) => Buffer.concat([Buffer.from([1]), e.eventHash, e.leafHash, e.record]));
     expect(await readFile(join(dir, "entries.dat"))).toEqual(Buffer.concat(entryBytes));
     await raw(dir, async (db) => {
-      // e! rows: 02 ‖ offset:6 ‖ length:4 ‖ leafHash.
+      // e! rows: 02 ‖ offset:6 ‖ length:4 ‖ leafHash ‖ the level-1..3 subtrees ending there.
+      const e0 = (await db.get(b("e!00000000000000")))!;
+      expect(e0).toHaveLength(43);
+      expect(e0.subarray(11)).toEqual(Buffer.from(es[0]!.leafHash));
       const e1 = (await db.get(b("e!00000000000001")))!;
-      expect(e1).toHaveLength(43);
+      expect(e1).toHaveLength(43 + 32);
       expect(e1[0]).toBe(2);
       expect(e1.readUIntBE(1, 6)).toBe(entryBytes[0]!.length);
       expect(e1.readUInt32BE(7)).toBe(entryBytes[1]!.length);
-      expect(e1.subarray(11)).toEqual(Buffer.from(es[1]!.leafHash));
+      expect(e1.subarray(11, 43)).toEqual(Buffer.from(es[1]!.leafHash));
+      // Leaf 1 ends subtree (1, 0): its hash rides in the row instead of an n! row.
+      expect(e1.subarray(43)).toEqual(Buffer.from(sha("n10")));
       expect((await db.get(b("f!")))!.toString("latin1")).toBe(
         (entryBytes[0]!.length + entryBytes[1]!.length).toString(16).padStart(14, "0"),
       );
       expect((await db.get(b("i!lot!L1\u0000000000000000")))!).toEqual(Buffer.from([1, 0x78]));
       expect((await db.get(b("i!lot!L1\u0000000000000001")))!).toEqual(Buffer.from([0, 9]));
       expect((await db.get(b("s!")))!.toString("latin1")).toBe("000000000002");
-      expect((await db.get(b("v!")))!.toString("latin1")).toBe("suyuan-ledger/2");
+      expect((await db.get(b("v!")))!.toString("latin1")).toBe("suyuan-ledger/3");
     });
+  });
+
+  it("keeps subtrees of levels 1-3 in the pointer row of their last leaf and higher ones in n! rows", async () => {
+    const dir = freshDir();
+    const store = new LevelStore(dir);
+    await store.open();
+    // 16 leaves complete 8 + 4 + 2 + 1 subtrees of levels 1..4. Leave (2, 1) out: leaf 7's
+    // row then holds level 1 only, and (3, 0), which also ends at leaf 7, goes to n!.
+    const nodes: NodeHash[] = [];
+    for (let level = 1; level <= 4; level++) {
+      for (let index = 0; index < 16 / 2 ** level; index++) {
+        if (level === 2 && index === 1) continue;
+        nodes.push({ level, index, hash: sha(`node ${level}/${index}`) });
+      }
+    }
+    await store.append({ entries: entries(0, 16), nodes });
+    expect(await store.getNodeHashes(nodes)).toEqual(nodes.map((n) => n.hash));
+    expect(await store.getNodeHashes([{ level: 2, index: 1 }])).toEqual([undefined]);
+    await store.close();
+    const keys = await raw(dir, async (db) =>
+      (await db.keys({ gte: b("n!"), lt: b("n~") }).all()).map((k) => k.toString("latin1")),
+    );
+    expect(keys).toEqual(["n!03!00000000000000", "n!04!00000000000000"]);
+    const rowLength = (i: number) =>
+      raw(dir, async (db) => (await db.get(b(`e!${i.toString(16).padStart(14, "0")}`)))!.length);
+    // Leaf i ends a subtree of level k when 2^k divides i + 1.
+    expect(await rowLength(0)).toBe(43);
+    expect(await rowLength(1)).toBe(43 + 32);
+    expect(await rowLength(3)).toBe(43 + 64);
+    expect(await rowLength(7)).toBe(43 + 32); // (2, 1) not given: (3, 0) in n!
+    expect(await rowLength(15)).toBe(43 + 96);
+  });
+
+  it("opens a format 2 store (every subtree in n! rows) and reads its subtrees from there", async () => {
+    const dir = freshDir();
+    const es = entries(0, 4);
+    const nodes: NodeHash[] = [
+      { level: 1, index: 0, hash: sha("old 1/0") },
+      { level: 1, index: 1, hash: sha("old 1/1") },
+      { level: 2, index: 0, hash: sha("old 2/0") },
+    ];
+    // Format 2's rows, written by hand: entries in entries.dat, 43-byte pointers, n! nodes.
+    await raw(dir, async (db) => {
+      await db.put(b("v!"), b("suyuan-ledger/2"));
+      let offset = 0;
+      for (const e of es) {
+        const length = 65 + e.record.length;
+        const p = Buffer.alloc(43);
+        p[0] = 2;
+        p.writeUIntBE(offset, 1, 6);
+        p.writeUInt32BE(length, 7);
+        p.set(e.leafHash, 11);
+        offset += length;
+        await db.put(b(`e!${e.index.toString(16).padStart(14, "0")}`), p);
+        await db.put(Buffer.concat([b("h!"), e.eventHash]), b(e.index.toString(16).padStart(14, "0")));
+      }
+      await db.put(b("f!"), b(offset.toString(16).padStart(14, "0")));
+      for (const n of nodes) {
+        await db.put(b(`n!0${n.level}!${n.index.toString(16).padStart(14, "0")}`), Buffer.from(n.hash));
+      }
+    });
+    await writeFile(
+      join(dir, "entries.dat"),
+      Buffer.concat(es.map((e) => Buffer.concat([Buffer.from([1]), e.eventHash, e.leafHash, e.record]))),
+    );
+    const store = new LevelStore(dir);
+    await store.open();
+    expect(await store.size()).toBe(4);
+    expect(await store.getNodeHashes(nodes)).toEqual(nodes.map((n) => n.hash));
+    // Appends after it write format 3 rows; both kinds read back.
+    const more: NodeHash[] = [{ level: 1, index: 2, hash: sha("new 1/2") }];
+    await store.append({ entries: entries(4, 2), nodes: more });
+    expect(await store.getNodeHashes([...nodes, ...more])).toEqual([...nodes, ...more].map((n) => n.hash));
+    const recordsOf = (list: { record: Uint8Array }[]) => list.map((e) => Buffer.from(e.record).toString("hex"));
+    expect(recordsOf(await store.getEntries(0, 6))).toEqual(recordsOf([...es, ...entries(4, 2)]));
+    await store.close();
+    expect(await raw(dir, async (db) => (await db.get(b("v!")))!.toString("latin1"))).toBe("suyuan-ledger/3");
   });
 
   it("writes appends larger than one write slab byte for byte (multi-byte keys, large records and values)", async () => {
@@ -237,7 +319,7 @@ describe("LevelStore specifics", () => {
     ]);
     expect(await store.findByEventHashes([old[1]!.eventHash])).toEqual([1]);
     await store.close();
-    expect(await raw(dir, async (db) => (await db.get(b("v!")))!.toString("latin1"))).toBe("suyuan-ledger/2");
+    expect(await raw(dir, async (db) => (await db.get(b("v!")))!.toString("latin1"))).toBe("suyuan-ledger/3");
   });
 
   it("refuses a second open of a directory in use with STORE_OPEN_FAILED", async () => {

@@ -5,13 +5,18 @@
 // so that byte order is numeric order. `‹n:14›` is n as 14 hex digits (covers every safe
 // integer, 2^53 < 16^14).
 //
-//   v!                              -> "suyuan-ledger/2"       format marker, written on first open
-//   e!‹index:14›                    -> 0x02 ‖ offset:6 ‖ length:4 ‖ leafHash(32)   where the entry
-//                                      lies in entries.dat (big-endian numbers); or, written by
-//                                      format 1, the entry itself inline: 0x01 ‖ entry bytes
+//   v!                              -> "suyuan-ledger/3"       format marker, written on first open
+//   e!‹index:14›                    -> 0x02 ‖ offset:6 ‖ length:4 ‖ leafHash(32) ‖ subtree hashes
+//                                      where the entry lies in entries.dat (big-endian numbers)
+//                                      and the hashes of the complete subtrees of levels 1..3
+//                                      that end at this leaf, lowest level first (32 bytes
+//                                      each; leaf i ends one of level k when 2^k divides i+1);
+//                                      or, written by format 1, the entry itself inline:
+//                                      0x01 ‖ entry bytes
 //   h!‹eventHash: 32 raw bytes›     -> ‹index:14› (ASCII)       dedupe by event hash
-//   n!‹level:2›!‹index:14›          -> hash(32)                 complete subtree, level ≥ 1 (level 0,
-//                                                               the leaf hashes, are read from e!)
+//   n!‹level:2›!‹index:14›          -> hash(32)                 complete subtree of level ≥ 4, or of
+//                                                               level 1..3 written by format 1 or 2
+//                                                               (the others are read from e!)
 //   i!‹name›!‹key UTF-8›00‹seq:12›  -> tagged value             index record
 //   m!‹key UTF-8›                   -> tagged value             meta
 //   c!                              -> JSON {size, rootHash(hex), note}   latest checkpoint
@@ -42,7 +47,11 @@
 // past the last `e!` row (an append that died between the two writes) are cut off at open.
 // Size, next seq, the file's end and the existence of entries are derived from what is on
 // disk at open. Format 1 stores (entries inline in `e!`) open as they are and are marked
-// format 2; their old entries stay inline.
+// format 3; their old entries stay inline. Format 2 wrote every subtree of level ≥ 1 as an
+// `n!` row and bare 43-byte pointers: its stores open as they are, a node missing from a
+// pointer row is read from `n!`. Keeping levels 1..3 in the pointer rows saves ~0.9 of the
+// ~2 rows per event the log itself writes (half of all subtrees are of level 1, a quarter of
+// level 2, …); proofs read those rows anyway for the leaves.
 import { readSync } from "node:fs";
 import { type FileHandle, open as openFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -77,8 +86,9 @@ export interface LevelStoreOptions {
   writeBufferSize?: number;
 }
 
-const FORMAT = "suyuan-ledger/2";
-const FORMAT_INLINE = "suyuan-ledger/1";
+const FORMAT = "suyuan-ledger/3";
+/** Formats this backend opens and marks FORMAT: entries inline (1); every subtree in n! (2). */
+const OLDER_FORMATS = new Set(["suyuan-ledger/1", "suyuan-ledger/2"]);
 /** The entries file, inside the LevelDB directory (LevelDB leaves names it does not own alone). */
 export const ENTRIES_FILE = "entries.dat";
 // One 1000-event capture batch writes ~17 000 keys (entry, hash, leaf node, ~14 index
@@ -92,9 +102,31 @@ const SUPPORTS: StoreSupports = Object.freeze({ persistence: true, durableWrites
 const ENTRY_TAG = 0x01;
 const ENTRY_HEADER = 1 + 2 * HASH_BYTES;
 const POINTER_TAG = 0x02;
-/** tag ‖ offset:6 ‖ length:4 ‖ leafHash. */
+/** tag ‖ offset:6 ‖ length:4 ‖ leafHash, then up to EMBEDDED_LEVELS subtree hashes. */
 const POINTER_BYTES = 1 + 6 + 4 + HASH_BYTES;
 const POINTER_LEAF = 1 + 6 + 4;
+/** Subtrees of levels 1..EMBEDDED_LEVELS live in the pointer row of their last leaf. */
+const EMBEDDED_LEVELS = 3;
+
+/** How many subtree levels (1..EMBEDDED_LEVELS) end at leaf `index`: trailing zeros of index+1. */
+function levelsEndingAt(index: number): number {
+  let n = 0;
+  let i = index + 1;
+  while (n < EMBEDDED_LEVELS && i % 2 === 0) {
+    n++;
+    i /= 2;
+  }
+  return n;
+}
+
+/** The leaf whose pointer row holds subtree (level, index), level 1..EMBEDDED_LEVELS. */
+function lastLeafOf(level: number, index: number): number {
+  return (index + 1) * 2 ** level - 1;
+}
+
+function isPointer(b: Bytes): boolean {
+  return b[0] === POINTER_TAG && b.length >= POINTER_BYTES && (b.length - POINTER_BYTES) % HASH_BYTES === 0;
+}
 const VALUE_BYTES = 0x00;
 const VALUE_STRING = 0x01;
 const SEQ_DIGITS = 12;
@@ -199,7 +231,7 @@ interface Pointer {
 
 /** An `e!` row: the entry itself (format 1) or where it lies in entries.dat. */
 function decodeRow(index: number, b: Bytes): LogEntry | Pointer {
-  if (b.length === POINTER_BYTES && b[0] === POINTER_TAG) {
+  if (isPointer(b)) {
     const length = b.readUInt32BE(7);
     if (length < ENTRY_HEADER) {
       throw storeError(
@@ -213,10 +245,27 @@ function decodeRow(index: number, b: Bytes): LogEntry | Pointer {
   return decodeEntry(index, b);
 }
 
-/** The leaf hash an `e!` row holds (both formats). */
+/** Marks a subtree slot whose hash went into its pointer row (LevelBackend.append). */
+const EMBEDDED = new Uint8Array(0);
+
+function nodeHashOf(r: NodeRef, v: Bytes): Uint8Array {
+  if (v.length !== HASH_BYTES) {
+    throw storeError("STORE_CORRUPT", `node (${r.level}, ${r.index}): ${v.length} bytes, expected ${HASH_BYTES}`);
+  }
+  return view(v, 0, v.length);
+}
+
+/** The leaf hash an `e!` row holds (every format). */
 function rowLeafHash(index: number, b: Bytes): Uint8Array {
-  if (b.length === POINTER_BYTES && b[0] === POINTER_TAG) return view(b, POINTER_LEAF, POINTER_BYTES);
+  if (isPointer(b)) return view(b, POINTER_LEAF, POINTER_BYTES);
   return decodeEntry(index, b).leafHash;
+}
+
+/** Subtree (level ≥ 1) hash held in a pointer row, if the row holds that level. */
+function rowSubtreeHash(b: Bytes, level: number): Uint8Array | undefined {
+  if (!isPointer(b)) return undefined;
+  const at = POINTER_BYTES + (level - 1) * HASH_BYTES;
+  return b.length >= at + HASH_BYTES ? view(b, at, at + HASH_BYTES) : undefined;
 }
 
 function parseHexNum(b: Bytes, digits: number, where: string): number {
@@ -382,16 +431,18 @@ class SlabWriter {
     return this.take(start);
   }
 
-  /** An `e!` pointer row value. */
-  pointer(offset: number, length: number, leafHash: Uint8Array): Bytes {
-    this.room(POINTER_BYTES);
+  /** An `e!` pointer row value, with the subtree hashes of levels 1..subtrees.length. */
+  pointer(offset: number, length: number, leafHash: Uint8Array, subtrees: readonly Uint8Array[]): Bytes {
+    const bytes = POINTER_BYTES + subtrees.length * HASH_BYTES;
+    this.room(bytes);
     const start = this.at;
     const b = this.buf;
     b[start] = POINTER_TAG;
     b.writeUIntBE(offset, start + 1, 6);
     b.writeUInt32BE(length, start + 7);
     b.set(leafHash, start + POINTER_LEAF);
-    this.at += POINTER_BYTES;
+    for (let k = 0; k < subtrees.length; k++) b.set(subtrees[k]!, start + POINTER_BYTES + k * HASH_BYTES);
+    this.at += bytes;
     return this.take(start);
   }
 }
@@ -459,8 +510,9 @@ export class LevelBackend implements StoreBackend {
           throw storeError("STORE_CORRUPT", `LevelDB at ${this.location} holds data but no "v!" format marker`, "v!");
         }
         await db.put(K_VERSION, Buffer.from(FORMAT, "latin1"), { sync: this.sync });
-      } else if (version.toString("latin1") === FORMAT_INLINE) {
-        // Entries written from now on go to entries.dat; the inline ones stay readable.
+      } else if (OLDER_FORMATS.has(version.toString("latin1"))) {
+        // Entries and subtrees written from now on take format 3's places; what is there
+        // stays readable (inline entries, subtrees of levels 1..3 in n! rows).
         await db.put(K_VERSION, Buffer.from(FORMAT, "latin1"), { sync: this.sync });
       } else if (version.toString("latin1") !== FORMAT) {
         throw storeError(
@@ -620,6 +672,18 @@ export class LevelBackend implements StoreBackend {
     this.stage(batch.entries);
     let fileWrite: Promise<unknown> | undefined;
     try {
+      // Subtrees of levels 1..3 by their last leaf (always an entry of this append: the
+      // guard checks nodes end inside it), to go into that leaf's pointer row.
+      const first = batch.entries[0]?.index ?? 0;
+      const subtrees: (Uint8Array | undefined)[] = new Array(batch.entries.length * EMBEDDED_LEVELS);
+      const inRow: boolean[] = new Array(batch.nodes.length).fill(false);
+      for (let j = 0; j < batch.nodes.length; j++) {
+        const n = batch.nodes[j]!;
+        if (n.level < 1 || n.level > EMBEDDED_LEVELS) continue;
+        const slot = lastLeafOf(n.level, n.index) - first;
+        if (slot >= 0 && slot < batch.entries.length) subtrees[slot * EMBEDDED_LEVELS + n.level - 1] = n.hash;
+      }
+      const row: Uint8Array[] = [];
       if (batch.entries.length > 0) {
         const writes = new Set<Promise<void>>();
         for (let i = 0; i < batch.entries.length; i++) {
@@ -629,13 +693,33 @@ export class LevelBackend implements StoreBackend {
           writes.add(at.part.write);
           if (at.part.end > fileEnd) fileEnd = at.part.end;
           const length = ENTRY_HEADER + e.record.length;
-          w.put(out.entryKey(e.index), out.pointer(at.offset, length, e.leafHash));
+          // Levels 1..m in order; a level the caller did not give ends the run (the rest
+          // then go to n! rows, where readers look for what a row lacks).
+          row.length = 0;
+          const m = levelsEndingAt(e.index);
+          for (let k = 0; k < m; k++) {
+            const h = subtrees[i * EMBEDDED_LEVELS + k];
+            if (h === undefined) break;
+            row.push(h);
+          }
+          w.put(out.entryKey(e.index), out.pointer(at.offset, length, e.leafHash, row));
           w.put(out.bytes2(P_HASH, e.eventHash), out.hexNum(e.index, INDEX_DIGITS));
+          for (let k = 0; k < row.length; k++) subtrees[i * EMBEDDED_LEVELS + k] = EMBEDDED;
         }
         w.put(K_FILE_END, Buffer.from(hexNum(fileEnd, INDEX_DIGITS), "latin1"));
         fileWrite = Promise.all(writes);
       }
-      for (const n of batch.nodes) w.put(out.nodeKey(n.level, n.index), out.bytes(n.hash));
+      for (let j = 0; j < batch.nodes.length; j++) {
+        const n = batch.nodes[j]!;
+        if (n.level >= 1 && n.level <= EMBEDDED_LEVELS) {
+          const slot = lastLeafOf(n.level, n.index) - first;
+          inRow[j] = subtrees[slot * EMBEDDED_LEVELS + n.level - 1] === EMBEDDED;
+        }
+      }
+      for (let j = 0; j < batch.nodes.length; j++) {
+        const n = batch.nodes[j]!;
+        if (!inRow[j]) w.put(out.nodeKey(n.level, n.index), out.bytes(n.hash));
+      }
       if (batch.indexes.length > 0) {
         const bases = new Map<string, Bytes>();
         for (const r of batch.indexes) {
@@ -717,19 +801,33 @@ export class LevelBackend implements StoreBackend {
   }
 
   async getNodeHashes(refs: readonly NodeRef[]): Promise<(Uint8Array | undefined)[]> {
-    // Level 0 (leaf hashes) lives in the entries: one row per event fewer to write.
+    // Level 0 (leaf hashes) and levels 1..3 live in the pointer rows: ~1.9 rows per event
+    // fewer to write. A row without the level (formats 1 and 2) sends the reader to n!.
+    const rowOf = (r: NodeRef) => (r.level === 0 ? r.index : lastLeafOf(r.level, r.index));
+    const embedded = (r: NodeRef) => r.level <= EMBEDDED_LEVELS;
     const found = await this.handle.getMany(
-      refs.map((r) => (r.level === 0 ? entryKey(r.index) : nodeKey(r.level, r.index))),
+      refs.map((r) => (embedded(r) ? entryKey(rowOf(r)) : nodeKey(r.level, r.index))),
     );
-    return found.map((v, i) => {
-      if (v === undefined) return undefined;
-      if (refs[i]!.level === 0) return rowLeafHash(refs[i]!.index, v);
-      if (v.length !== HASH_BYTES) {
-        const r = refs[i]!;
-        throw storeError("STORE_CORRUPT", `node (${r.level}, ${r.index}): ${v.length} bytes, expected ${HASH_BYTES}`);
+    const out: (Uint8Array | undefined)[] = new Array(refs.length);
+    const again: number[] = [];
+    for (let i = 0; i < refs.length; i++) {
+      const r = refs[i]!;
+      const v = found[i];
+      if (r.level === 0) out[i] = v === undefined ? undefined : rowLeafHash(r.index, v);
+      else if (embedded(r)) {
+        const h = v === undefined ? undefined : rowSubtreeHash(v, r.level);
+        if (h !== undefined) out[i] = h;
+        else if (v !== undefined) again.push(i); // written before format 3 (or not given then)
+      } else out[i] = v === undefined ? undefined : nodeHashOf(r, v);
+    }
+    if (again.length > 0) {
+      const more = await this.handle.getMany(again.map((i) => nodeKey(refs[i]!.level, refs[i]!.index)));
+      for (let j = 0; j < again.length; j++) {
+        const v = more[j];
+        out[again[j]!] = v === undefined ? undefined : nodeHashOf(refs[again[j]!]!, v);
       }
-      return view(v, 0, v.length);
-    });
+    }
+    return out;
   }
 
   async lookup(index: string, key: string): Promise<StoredValue[]> {
