@@ -9,6 +9,7 @@
 //   store/                   LedgerStore contract and backends
 import { createHash } from "node:crypto";
 import { type EpcisEvent, parseEventHashId, SuyuanError } from "@suyuan/proto";
+import type { PackedIndexBlock } from "./index/packed.ts";
 import type { IndexRecord, MetaPut } from "./store/store.ts";
 
 /** Who put an event into the log. Chains show the difference (signed vs. submitted). */
@@ -67,11 +68,12 @@ export interface PreparedEvent {
   record: Uint8Array;
   leaf: Uint8Array;
   /**
-   * The event's index records at a log index, made ahead (capture's check workers do, see
-   * index/index-template.ts); the log uses them instead of indexing the record, so they must
-   * be what its IndexRecordsFn gives for this record.
+   * The event's index records, made ahead with the log index left open (capture's check
+   * workers do, see index/packed.ts): event `event` of `block`. The log fills in the index
+   * and writes them instead of indexing the record, so they must be what its IndexRecordsFn
+   * gives for this record.
    */
-  indexes?: (index: number) => IndexRecord[];
+  packed?: { block: PackedIndexBlock; event: number };
 }
 
 /** A stored event with its log position. */

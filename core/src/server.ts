@@ -130,8 +130,8 @@ export async function startCore(opts: CoreOptions = {}): Promise<RunningCore> {
   const checkPool = workers > 0 ? new CheckPool(workers, log) : undefined;
   const capture = new CaptureProcessor({
     ...(checkPool === undefined ? {} : { checkPool }),
-    // The log below indexes with records.ts indexRecords, which the workers' templates use.
-    indexTemplates: true,
+    // The log below indexes with records.ts indexRecords, which the workers pack records with.
+    packedIndexes: true,
     ledger,
     master: captureMaster,
     store,

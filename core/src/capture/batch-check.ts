@@ -1,7 +1,7 @@
 // The per-event half of checking a signed gateway batch (issue 3 §1), the part that needs no
 // state of the core: read every event, recompute its CBV 2.0 hash and the batch root, verify
 // the one Ed25519 signature, check every event against the standard, and lay out the stored
-// record, Merkle leaf (and, on a worker, index-record template) of each event that passed.
+// record, Merkle leaf (and, on a worker, packed index records) of each event that passed.
 // It is a pure function of the batch, the header the event loop read from it and accepted
 // (the signature is verified over that header, never over one read here), the enrolled key
 // and the batch's provenance, so it runs on capture worker threads (check-worker.ts) in
@@ -28,7 +28,7 @@ import {
   verifyBatch,
 } from "@suyuan/proto";
 import { SignedBatch } from "@suyuan/proto/gen/suyuan/v1/batch.ts";
-import { indexTemplate } from "../index/index-template.ts";
+import { type PackedIndexBlock, PackedIndexWriter } from "../index/packed.ts";
 import { logKeyFromDigest, recordBytes, type StoredEvent } from "../model.ts";
 
 const HASH = 32;
@@ -127,11 +127,11 @@ export interface CheckedBatch {
   /** n × 32 bytes: the log key of each record (model.logKeyOf; zero where there is no record). */
   logKeys: Uint8Array;
   /**
-   * With `withIndexes`: each event's index records with the log index left open
-   * (index/index-template.ts), null where there is no record or no template could be made
-   * (the log then indexes that event from its record).
+   * With `withIndexes`: the events' index records with the log index left open
+   * (index/packed.ts); an event without a record, or whose records could not be packed, is
+   * marked unpacked (the log then indexes it from its record).
    */
-  indexes?: (string | null)[];
+  indexes?: PackedIndexBlock;
 }
 
 /** The stored form of event i of a gateway batch. */
@@ -231,28 +231,28 @@ export function checkBatchEvents(
   const locations: string[] = new Array(2 * n);
   const recordList: Uint8Array[] = [];
   const recordEnds = new Uint32Array(n);
-  const indexes: (string | null)[] | undefined = withIndexes ? new Array(n).fill(null) : undefined;
+  const indexes = withIndexes ? new PackedIndexWriter(n) : undefined;
   let end = 0;
   for (let i = 0; i < n; i++) {
     digests.set(digestList[i]!, i * HASH);
     const ev = events[i];
     locations[2 * i] = ev?.readPoint?.id ?? "";
     locations[2 * i + 1] = ev?.bizLocation?.id ?? "";
-    if (ev !== undefined) {
-      // The standard (EPCIS 2.0 / CBV 2.0); the write policy needs master data and is the caller's.
-      const err = collectEventErrors(ev, `events[${i}]`)[0];
+    // The standard (EPCIS 2.0 / CBV 2.0); the write policy needs master data and is the caller's.
+    const err = ev === undefined ? undefined : collectEventErrors(ev, `events[${i}]`)[0];
+    if (ev === undefined || err !== undefined) {
       if (err !== undefined) refuse(i, err);
-      else {
-        const stored = gatewayStoredEvent(ctx, header, hashHex, i, digestList[i]!, ev);
-        const json = JSON.stringify(stored);
-        const record = recordBytes(json); // model.encodeRecord
-        if (indexes !== undefined) indexes[i] = indexTemplate(stored, json) ?? null;
-        // RFC 9162 §2.1.1: the leaf data are the record bytes.
-        leaves.set(leafHash(record), i * HASH);
-        logKeys.set(logKeyFromDigest(digestList[i]!, ev), i * HASH);
-        recordList.push(record);
-        end += record.length;
-      }
+      indexes?.skip();
+    } else {
+      const stored = gatewayStoredEvent(ctx, header, hashHex, i, digestList[i]!, ev);
+      const json = JSON.stringify(stored);
+      const record = recordBytes(json); // model.encodeRecord
+      indexes?.add(stored, json);
+      // RFC 9162 §2.1.1: the leaf data are the record bytes.
+      leaves.set(leafHash(record), i * HASH);
+      logKeys.set(logKeyFromDigest(digestList[i]!, ev), i * HASH);
+      recordList.push(record);
+      end += record.length;
     }
     recordEnds[i] = end;
   }
@@ -273,7 +273,7 @@ export function checkBatchEvents(
     recordEnds,
     leaves,
     logKeys,
-    ...(indexes === undefined ? {} : { indexes }),
+    ...(indexes === undefined ? {} : { indexes: indexes.finish() }),
   };
 }
 

@@ -16,9 +16,15 @@ port.on("message", (req: CheckRequest) => {
     const batch = decodeSignedBatch(req.bytes, req.events);
     const checked = checkBatchEvents(batch, req.header, keys.get(req.algorithm, req.publicKey), req.ctx, true);
     reply = { id: req.id, checked };
-    transfer = [checked.digests, checked.records, checked.recordEnds, checked.leaves, checked.logKeys].map(
-      (a) => a.buffer as ArrayBuffer,
-    );
+    const x = checked.indexes;
+    transfer = [
+      checked.digests,
+      checked.records,
+      checked.recordEnds,
+      checked.leaves,
+      checked.logKeys,
+      ...(x === undefined ? [] : [x.bytes, x.rows, x.eventRows, x.holeStarts, x.holes, x.packed]),
+    ].map((a) => a.buffer as ArrayBuffer);
   } catch (e) {
     reply =
       e instanceof Refusal

@@ -28,7 +28,6 @@ import {
 } from "@suyuan/proto";
 import type { BatchAck, EventOutcome, SignedBatch } from "@suyuan/proto/gen/suyuan/v1/batch.ts";
 import { PUSHBACK } from "../grpc/errors.ts";
-import { fillIndexTemplate } from "../index/index-template.ts";
 import type {
   GatewayEnrolment,
   GatewayKeyRecord,
@@ -112,10 +111,11 @@ export interface CaptureProcessorOptions {
    */
   checkPool?: CheckPool;
   /**
-   * The ledger indexes with index/records.ts `indexRecords`: the check workers' index
-   * templates (made with it) may then be handed to it with the events. Default false.
+   * The ledger indexes with index/records.ts `indexRecords`: the index records the check
+   * workers pack (index/packed.ts, made with it) may then be handed to it with the events.
+   * Default false.
    */
-  indexTemplates?: boolean;
+  packedIndexes?: boolean;
 }
 
 /** Outcome of one event of a partner document, by its position. */
@@ -189,7 +189,7 @@ export class CaptureProcessor {
   private readonly onMasterData: CaptureProcessorOptions["onMasterData"];
   private readonly newCaptureId: () => string;
   private readonly pool: CheckPool | undefined;
-  private readonly indexTemplates: boolean;
+  private readonly packedIndexes: boolean;
 
   private inFlight = 0;
   private readonly counters: Omit<CaptureStats, "inFlightEvents"> = {
@@ -225,7 +225,7 @@ export class CaptureProcessor {
     this.onMasterData = opts.onMasterData;
     this.newCaptureId = opts.newCaptureId ?? randomUUID;
     this.pool = opts.checkPool;
-    this.indexTemplates = opts.indexTemplates ?? false;
+    this.packedIndexes = opts.packedIndexes ?? false;
   }
 
   stats(): CaptureStats {
@@ -420,12 +420,12 @@ export class CaptureProcessor {
           this.canon,
         );
         if (refused[i] === undefined) {
-          const template = this.indexTemplates ? c.indexes?.[i] : undefined;
+          const block = this.packedIndexes ? c.indexes : undefined;
           prepared[i] = {
             eventHash: c.logKeys.subarray(h, h + HASH),
             record: c.records.subarray(start, end),
             leaf: c.leaves.subarray(h, h + HASH),
-            ...(typeof template === "string" ? { indexes: (at: number) => fillIndexTemplate(template, at) } : {}),
+            ...(block?.packed[i] === 1 ? { packed: { block, event: i } } : {}),
           };
         }
       }

@@ -1,5 +1,5 @@
 // Capture through the whole core (startCore): with check workers, the events' index records
-// are made on the workers as templates and filled in by the log; without, the log indexes
+// are made and packed on the workers and filled in by the log; without, the log indexes
 // each stored record itself. Both must leave exactly the same rows in every index, and the
 // same log (same leaves, same root).
 import type { EpcisEvent } from "@suyuan/proto";
@@ -43,7 +43,7 @@ function packing(caseNo: number): EpcisEvent[] {
       disposition: "in_progress",
       ...at,
     },
-    // An eventID with a control character: no template, indexed by the log itself.
+    // An eventID with a control character: not packed, indexed by the log itself.
     observe(caseNo, DOCK_A, { eventID: `urn:example:ev:${caseNo}\u0007`, epcList: [sscc], eventTime: t(3) }),
   ];
 }

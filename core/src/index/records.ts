@@ -257,7 +257,7 @@ function clean(s: string): string {
 export const indexRecords: IndexRecordsFn = (stored: StoredEvent, index: number): IndexRecord[] =>
   indexRecordsAt(stored, padIndex(index));
 
-/** `indexRecords` with the log index already as its key part I (see index-template.ts). */
+/** `indexRecords` with the log index already as its key part I (see packed.ts). */
 export function indexRecordsAt(stored: StoredEvent, I: string): IndexRecord[] {
   const ev = stored.event;
   const b = new RecordBuilder(ev, I);

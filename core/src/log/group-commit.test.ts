@@ -1,5 +1,9 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { entries as fixtureEntries } from "../store/conformance/fixtures.ts";
+import { LevelStore } from "../store/level/level-store.ts";
 import { MemoryStore } from "../store/memory/memory-store.ts";
 import type { AppendBatch } from "../store/store.ts";
 import { GroupCommit, mergeBatches } from "./group-commit.ts";
@@ -114,5 +118,29 @@ describe("GroupCommit", () => {
     };
     expect(await keys(merged)).toEqual(await keys(one));
     expect(mergeBatches([undefined, undefined])).toBeUndefined();
+  });
+
+  it("keeps every index record in append order when packed and plain records mix", async () => {
+    // Three appends writing one key: packed, plain, packed. A store writes an append's plain
+    // records before its packed ones, so the merge must not put the second before the first.
+    const enc = (v: string) => new TextEncoder().encode(`k${v}`);
+    const packedOf = (v: string) => {
+      const bytes = enc(v);
+      return { records: { bytes, rows: Uint32Array.of(0, 1, bytes.length), names: ["lot"] }, from: 0, to: 1 };
+    };
+    const parts: AppendBatch[] = [
+      { entries: [], packed: [packedOf("1")], transfer: true },
+      { entries: [], indexes: [{ index: "lot", key: "k", value: "2" }], transfer: true },
+      { entries: [], packed: [packedOf("3")], transfer: true },
+    ];
+    const dir = await mkdtemp(join(tmpdir(), "suyuan-gc-"));
+    for (const Store of [MemoryStore, LevelStore]) {
+      const store = Store === MemoryStore ? new MemoryStore() : new LevelStore(join(dir, "db"));
+      await store.open();
+      await store.append(mergeBatches(parts)!);
+      expect(await store.lookup("lot", "k"), Store.name).toEqual(["1", "2", "3"]);
+      await store.close();
+    }
+    await rm(dir, { recursive: true, force: true });
   });
 });

@@ -11,7 +11,15 @@
 // planned on the same (now void) tree fails with its error — the ones in that write, the ones
 // queued behind it and any committed later with the same epoch — while appends planned afresh
 // (a later epoch) are written as usual.
-import type { AppendBatch, IndexRecord, LogEntry, MetaPut, NodeHash } from "../store/store.ts";
+import {
+  type AppendBatch,
+  type IndexRecord,
+  type LogEntry,
+  type MetaPut,
+  type NodeHash,
+  type PackedIndexSpan,
+  unpackIndexSpan,
+} from "../store/store.ts";
 
 interface Pending {
   batch: AppendBatch | undefined;
@@ -89,13 +97,20 @@ export function mergeBatches(batches: readonly (AppendBatch | undefined)[]): App
   const entries: LogEntry[] = [];
   const nodes: NodeHash[] = [];
   const indexes: IndexRecord[] = [];
+  const packed: PackedIndexSpan[] = [];
   const meta: MetaPut[] = [];
   for (const b of present) {
     for (const e of b.entries) entries.push(e);
     for (const n of b.nodes ?? []) nodes.push(n);
-    for (const r of b.indexes ?? []) indexes.push(r);
+    // A store writes `indexes` before `packed`: to keep every record in append order, packed
+    // records followed by plain ones become plain records too.
+    if ((b.indexes?.length ?? 0) > 0) {
+      for (const s of packed.splice(0)) for (const r of unpackIndexSpan(s)) indexes.push(r);
+      for (const r of b.indexes!) indexes.push(r);
+    }
+    for (const s of b.packed ?? []) packed.push(s);
     // Applied in order, so a key written twice keeps the later value.
     for (const m of b.meta ?? []) meta.push(m);
   }
-  return { entries, nodes, indexes, meta, transfer: present.every((b) => b.transfer === true) };
+  return { entries, nodes, indexes, packed, meta, transfer: present.every((b) => b.transfer === true) };
 }

@@ -103,6 +103,7 @@ export async function restore(copy: StoreCopy, backend: StoreBackend = new Memor
     entries: copy.entries,
     nodes: copy.nodes.filter((n) => (n.index + 1) * 2 ** n.level <= size),
     indexes: [],
+    packed: [],
     meta: [],
   });
   if (copy.checkpoint !== undefined) await backend.putCheckpoint(copy.checkpoint);

@@ -30,6 +30,7 @@ import {
   signCheckpoint,
   verifyConsistency,
 } from "@suyuan/proto";
+import { fillPackedEvent } from "../index/packed.ts";
 import {
   type AppendOutcome,
   decodeRecord,
@@ -42,7 +43,16 @@ import {
   type SignedCheckpoint,
   type StoredEvent,
 } from "../model.ts";
-import type { IndexRecord, LedgerStore, LogEntry, MetaPut, NodeHash, NodeRef } from "../store/store.ts";
+import {
+  type IndexRecord,
+  type LedgerStore,
+  type LogEntry,
+  type MetaPut,
+  type NodeHash,
+  type NodeRef,
+  type PackedIndexSpan,
+  unpackIndexSpan,
+} from "../store/store.ts";
 import { GroupCommit } from "./group-commit.ts";
 
 /** Structured log sink: constant message, data in fields. */
@@ -94,7 +104,7 @@ interface Prepared {
   /** Undefined when the record was laid out by the caller (appendPrepared). */
   stored: StoredEvent | undefined;
   /** Index records made by the caller (appendPrepared), if any. */
-  indexes?: ((index: number) => IndexRecord[]) | undefined;
+  packed?: PreparedEvent["packed"];
   eventHash: Uint8Array;
   key: string;
   record: Uint8Array;
@@ -298,7 +308,7 @@ export class VerifiableLog implements Ledger {
       const p = items[i]!;
       prepared[i] = {
         stored: undefined,
-        indexes: p.indexes,
+        packed: p.packed,
         eventHash: p.eventHash,
         key: hex(p.eventHash),
         record: p.record,
@@ -411,17 +421,23 @@ export class VerifiableLog implements Ledger {
     const entries: LogEntry[] = new Array(fresh.length);
     const leaves: Uint8Array[] = new Array(fresh.length);
     const indexes: IndexRecord[] = [];
+    const packed: PackedIndexSpan[] = [];
     for (let i = 0; i < fresh.length; i++) {
       const p = fresh[i]!;
       entries[i] = { index: start + i, eventHash: p.eventHash, leafHash: p.leaf, record: p.record };
       leaves[i] = p.leaf;
-      if (this.indexRecords !== undefined) {
-        // A record laid out elsewhere comes with its index records, or is read back for
-        // indexing: either way the index describes the bytes logged.
-        const records =
-          p.indexes !== undefined
-            ? p.indexes(start + i)
-            : this.indexRecords(p.stored ?? decodeRecord(p.record, start + i), start + i);
+      if (this.indexRecords === undefined) continue;
+      // A record laid out elsewhere comes with its index records, or is read back for
+      // indexing: either way the index describes the bytes logged.
+      if (p.packed !== undefined) {
+        const span = fillPackedEvent(p.packed.block, p.packed.event, start + i);
+        const last = packed[packed.length - 1];
+        if (last !== undefined && last.records === span.records && last.to === span.from) last.to = span.to;
+        else if (span.to > span.from) packed.push(span);
+      } else {
+        // Records keep event order within a key: the packed ones so far become records too.
+        for (const s of packed.splice(0)) for (const r of unpackIndexSpan(s)) indexes.push(r);
+        const records = this.indexRecords(p.stored ?? decodeRecord(p.record, start + i), start + i);
         for (const r of records) indexes.push(r);
       }
     }
@@ -443,7 +459,8 @@ export class VerifiableLog implements Ledger {
     this.plannedFrontier = grown.frontier;
 
     // Everything in it was made here for this write: handed over to the store uncopied.
-    const batch = entries.length > 0 || meta.length > 0 ? { entries, nodes, indexes, meta, transfer: true } : undefined;
+    const batch =
+      entries.length > 0 || meta.length > 0 ? { entries, nodes, indexes, packed, meta, transfer: true } : undefined;
     // Issued only once the previous write succeeded: outcomes here may point at its entries,
     // so after a failed write nothing planned on top of it is written (or acknowledged).
     const written = this.group.commit(batch, epoch).then(() => {

@@ -12,6 +12,7 @@ import { indexTests } from "./indexes.ts";
 import { lifecycleTests } from "./lifecycle.ts";
 import { metaTests } from "./meta.ts";
 import { nodeTests } from "./nodes.ts";
+import { packedTests } from "./packed.ts";
 import { persistenceTests } from "./persistence.ts";
 
 export type { ConformanceOptions, StoreFactory } from "./fixtures.ts";
@@ -47,6 +48,7 @@ export function runStoreConformance(name: string, factory: StoreFactory, options
     appendTests(ctx);
     nodeTests(ctx);
     indexTests(ctx);
+    packedTests(ctx);
     chunkTests(ctx);
     cursorTests(ctx);
     metaTests(ctx);

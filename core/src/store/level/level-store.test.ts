@@ -20,13 +20,13 @@ afterAll(async () => {
 });
 
 runStoreConformance("level", async () => new LevelStore(freshDir()), {
-  supports: { persistence: true, durableWrites: true, sharedWriters: false },
+  supports: { persistence: true, durableWrites: true, sharedWriters: false, packedIndexes: true },
   // A new instance over the same directory: what a restarted core does.
   reopen: async (store) => new LevelStore((store as LevelStore).location),
 });
 
 runStoreConformance("level (sync: false)", async () => new LevelStore(freshDir(), { sync: false }), {
-  supports: { persistence: true, durableWrites: true, sharedWriters: false },
+  supports: { persistence: true, durableWrites: true, sharedWriters: false, packedIndexes: true },
   reopen: async (store) => new LevelStore((store as LevelStore).location, { sync: false }),
 });
 

@@ -97,7 +97,12 @@ export const ENTRIES_FILE = "entries.dat";
 // per event vs ≈10 µs at 64 MiB, measured with the capture bench's events). The cost is
 // memory: up to two memtables (the active one and the one being flushed).
 const DEFAULT_WRITE_BUFFER = 64 * 1024 * 1024;
-const SUPPORTS: StoreSupports = Object.freeze({ persistence: true, durableWrites: true, sharedWriters: false });
+const SUPPORTS: StoreSupports = Object.freeze({
+  persistence: true,
+  durableWrites: true,
+  sharedWriters: false,
+  packedIndexes: true,
+});
 
 const ENTRY_TAG = 0x01;
 const ENTRY_HEADER = 1 + 2 * HASH_BYTES;
@@ -414,6 +419,27 @@ class SlabWriter {
     return this.take(start);
   }
 
+  /** As indexKey, the key given as UTF-8 bytes src[from, to). */
+  indexKeyBytes(base: Bytes, src: Buffer, from: number, to: number, seq: number): Bytes {
+    this.room(base.length + (to - from) + 1 + SEQ_DIGITS);
+    const start = this.at;
+    base.copy(this.buf, this.at);
+    this.at += base.length;
+    this.at += src.copy(this.buf, this.at, from, to);
+    this.buf[this.at++] = 0x00;
+    this.hexAt(seq, SEQ_DIGITS);
+    return this.take(start);
+  }
+
+  /** A tagged string value given as UTF-8 bytes src[from, to). */
+  stringValueBytes(src: Buffer, from: number, to: number): Bytes {
+    this.room(1 + (to - from));
+    const start = this.at;
+    this.buf[this.at++] = VALUE_STRING;
+    this.at += src.copy(this.buf, this.at, from, to);
+    return this.take(start);
+  }
+
   /** A tagged value (as encodeValue). */
   value(v: StoredValue): Bytes {
     if (typeof v !== "string") {
@@ -656,7 +682,11 @@ export class LevelBackend implements StoreBackend {
   }
 
   async append(batch: CleanBatch): Promise<void> {
-    if (batch.entries.length + batch.nodes.length + batch.indexes.length + batch.meta.length === 0) return;
+    if (
+      batch.entries.length + batch.nodes.length + batch.indexes.length + batch.packed.length + batch.meta.length ===
+      0
+    )
+      return;
     // A chained batch, not db.batch(array): abstract-level clones and checks every operation
     // object of an array batch, which made a 1000-entry append (~9000 puts) about 4x slower.
     const w = this.handle.batch();
@@ -720,15 +750,32 @@ export class LevelBackend implements StoreBackend {
         const n = batch.nodes[j]!;
         if (!inRow[j]) w.put(out.nodeKey(n.level, n.index), out.bytes(n.hash));
       }
-      if (batch.indexes.length > 0) {
+      if (batch.indexes.length > 0 || batch.packed.length > 0) {
         const bases = new Map<string, Bytes>();
-        for (const r of batch.indexes) {
-          let base = bases.get(r.index);
+        const baseOf = (name: string): Bytes => {
+          let base = bases.get(name);
           if (base === undefined) {
-            base = indexBase(r.index);
-            bases.set(r.index, base);
+            base = indexBase(name);
+            bases.set(name, base);
           }
-          w.put(out.indexKey(base, r.key, seq++), out.value(r.value));
+          return base;
+        };
+        for (const r of batch.indexes) w.put(out.indexKey(baseOf(r.index), r.key, seq++), out.value(r.value));
+        // Packed records (PackedIndexRecords): copied byte for byte into the same layout.
+        for (const span of batch.packed) {
+          const { bytes, rows, names } = span.records;
+          const src = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+          const nameBases = names.map(baseOf);
+          let at = span.from === 0 ? 0 : rows[3 * span.from - 1]!;
+          for (let r = span.from; r < span.to; r++) {
+            const keyEnd = rows[3 * r + 1]!;
+            const valueEnd = rows[3 * r + 2]!;
+            w.put(
+              out.indexKeyBytes(nameBases[rows[3 * r]!]!, src, at, keyEnd, seq++),
+              out.stringValueBytes(src, keyEnd, valueEnd),
+            );
+            at = valueEnd;
+          }
         }
         w.put(K_SEQ, Buffer.from(hexNum(seq, SEQ_DIGITS), "latin1"));
       }
