@@ -64,25 +64,32 @@ export class PackedIndexWriter {
     const records = indexRecordsAt(stored, HOLE);
     for (const r of records) if (typeof r.value !== "string") return this.skip(); // records.ts writes strings
     const start = this.at;
+    // Most records are ASCII: then one write of all their text gives every boundary (bytes
+    // = characters). Otherwise each key and value is written on its own.
+    let text = "";
+    for (const r of records) text += r.key + (r.value as string);
+    this.room(3 * text.length);
+    const ascii = this.bytes.write(text, start, "utf8") === text.length;
+    let at = start;
     for (const r of records) {
       const key = r.key;
       const value = r.value as string;
-      this.room(3 * (key.length + value.length));
-      let id = this.nameIds.get(r.index);
-      if (id === undefined) {
-        id = this.names.length;
-        this.names.push(r.index);
-        this.nameIds.set(r.index, id);
+      let keyEnd: number;
+      if (ascii) {
+        keyEnd = at + key.length;
+        at = keyEnd + value.length;
+      } else {
+        at += this.bytes.write(key, at, "utf8");
+        keyEnd = at;
+        at += this.bytes.write(value, at, "utf8");
       }
-      this.at += this.bytes.write(key, this.at, "utf8");
-      const keyEnd = this.at;
-      this.at += this.bytes.write(value, this.at, "utf8");
       if (this.nRows * 3 + 3 > this.rows.length) this.rows = grow(this.rows);
-      this.rows[this.nRows * 3] = id;
+      this.rows[this.nRows * 3] = this.nameId(r.index);
       this.rows[this.nRows * 3 + 1] = keyEnd;
-      this.rows[this.nRows * 3 + 2] = this.at;
+      this.rows[this.nRows * 3 + 2] = at;
       this.nRows++;
     }
+    this.at = at;
     // The only NUL bytes are the holes (the event's strings hold no control character).
     const written = this.bytes.subarray(start, this.at);
     for (let z = written.indexOf(0); z >= 0; z = written.indexOf(0, z + I_WIDTH)) {
@@ -91,6 +98,16 @@ export class PackedIndexWriter {
     }
     this.packed[this.event] = 1;
     return this.next();
+  }
+
+  private nameId(name: string): number {
+    let id = this.nameIds.get(name);
+    if (id === undefined) {
+      id = this.names.length;
+      this.names.push(name);
+      this.nameIds.set(name, id);
+    }
+    return id;
   }
 
   /** The next event has no packed records (none at all, or it is indexed another way). */
