@@ -56,4 +56,50 @@ describe("GuardedLedgerStore", () => {
     expect(backend.batches).toHaveLength(1);
     await store.close();
   });
+
+  /** Lookups wait for `gate` (when set) after reading, to let an append complete meanwhile. */
+  class SlowLookupBackend extends SpyBackend {
+    lookups: Uint8Array[][] = [];
+    gate: Promise<void> | undefined;
+    override async findByEventHashes(hashes: readonly Uint8Array[]): Promise<(number | undefined)[]> {
+      this.lookups.push([...hashes]);
+      const found = await super.findByEventHashes(hashes);
+      if (this.gate !== undefined) await this.gate;
+      return found;
+    }
+  }
+
+  it("skips the uniqueness lookup only for hashes a lookup found absent with no append completing meanwhile", async () => {
+    const backend = new SlowLookupBackend();
+    const store = new GuardedLedgerStore(backend);
+    await store.open();
+    const [a, b] = entries(0, 2);
+    // A lookup finds a and b absent; appending a then needs no second lookup for it.
+    expect(await store.findByEventHashes([a!.eventHash, b!.eventHash])).toEqual([undefined, undefined]);
+    const lookups = backend.lookups.length;
+    await store.append({ entries: [a!] });
+    expect(backend.lookups.length).toBe(lookups);
+    // a is in the log now: it is no longer known absent, and appending it again is refused.
+    await expect(store.append({ entries: [{ ...b!, index: 1, eventHash: a!.eventHash }] })).rejects.toMatchObject({
+      code: "STORE_DUPLICATE",
+    });
+    // An append that completes while a lookup of the same hash is under way: that lookup's
+    // "absent" is stale and must not be remembered.
+    let open: () => void = () => {};
+    backend.gate = new Promise<void>((r) => {
+      open = r;
+    });
+    const lookup = store.findByEventHashes([b!.eventHash]);
+    await new Promise((r) => setTimeout(r, 5));
+    await store.append({ entries: [{ ...b!, index: 1 }] });
+    open();
+    expect(await lookup).toEqual([undefined]); // read before the append landed
+    backend.gate = undefined;
+    await expect(store.append({ entries: [{ ...a!, index: 2, eventHash: b!.eventHash }] })).rejects.toMatchObject({
+      code: "STORE_DUPLICATE",
+      detail: { existingIndex: 1 },
+    });
+    expect(await store.size()).toBe(2);
+    await store.close();
+  });
 });

@@ -421,6 +421,9 @@ function checkNodeRef(r: unknown, what: string): asserts r is NodeRef {
   checkInt(index, `${what}.index`);
 }
 
+/** Most event hashes GuardedLedgerStore remembers as absent (~10 MB). */
+const KNOWN_ABSENT_MAX = 100_000;
+
 /** Serialises async tasks: each starts after the previous one settled. */
 class WriteQueue {
   private tail: Promise<unknown> = Promise.resolve();
@@ -448,6 +451,15 @@ export class GuardedLedgerStore implements LedgerStore {
   private lifecycle: Promise<void> = Promise.resolve();
   private backendOpen = false;
   private readonly writes = new WriteQueue();
+  /**
+   * Event hashes (hex) a lookup found absent while no append completed, so absent still
+   * unless an append since wrote them — and every append removes its own. Lets `append`
+   * skip its uniqueness lookup for them (the log looks up every batch just before its
+   * append). Bounded: when full it is emptied, and appends look up again.
+   */
+  private readonly knownAbsent = new Set<string>();
+  /** Appends completed since open. */
+  private appendsDone = 0;
 
   constructor(protected readonly backend: StoreBackend) {}
 
@@ -469,6 +481,8 @@ export class GuardedLedgerStore implements LedgerStore {
       .then(async () => {
         if (this.closing === undefined) this.state = "opening";
         try {
+          // What was known absent may have changed while closed (another process).
+          this.knownAbsent.clear();
           await this.backend.open();
           this.backendOpen = true;
           this.state = this.closing === undefined ? "open" : "closing";
@@ -543,21 +557,35 @@ export class GuardedLedgerStore implements LedgerStore {
       }
       clean.start = size;
       checkNodesComplete(clean, size);
+      const keys = clean.entries.map((e) => hex(e.eventHash));
       if (clean.entries.length > 0 && !this.backend.supports.sharedWriters) {
-        const found = await this.backend.findByEventHashes(clean.entries.map((e) => e.eventHash));
-        for (let i = 0; i < found.length; i++) {
-          const at = found[i];
+        const unknown: number[] = [];
+        for (let i = 0; i < keys.length; i++) if (!this.knownAbsent.has(keys[i]!)) unknown.push(i);
+        const found =
+          unknown.length === 0
+            ? []
+            : await this.backend.findByEventHashes(unknown.map((i) => clean.entries[i]!.eventHash));
+        for (let j = 0; j < found.length; j++) {
+          const at = found[j];
           if (at !== undefined) {
+            const i = unknown[j]!;
             throw storeError(
               "STORE_DUPLICATE",
-              `append: event hash ${hex(clean.entries[i]!.eventHash)} is already in the log at index ${at}`,
+              `append: event hash ${keys[i]} is already in the log at index ${at}`,
               `entries[${i}].eventHash`,
               { existingIndex: at },
             );
           }
         }
       }
-      await this.backend.append(clean);
+      try {
+        await this.backend.append(clean);
+      } finally {
+        // Whether or not it landed (a failed write may still be on disk), these are no longer
+        // known to be absent.
+        this.appendsDone++;
+        for (const k of keys) this.knownAbsent.delete(k);
+      }
     });
   }
 
@@ -610,7 +638,15 @@ export class GuardedLedgerStore implements LedgerStore {
     if (!Array.isArray(eventHashes)) throw new TypeError("findByEventHashes: eventHashes must be an array");
     for (let i = 0; i < eventHashes.length; i++) checkHash(eventHashes[i], `findByEventHashes: eventHashes[${i}]`);
     if (eventHashes.length === 0) return [];
-    return this.backend.findByEventHashes(eventHashes);
+    const before = this.appendsDone;
+    const found = await this.backend.findByEventHashes(eventHashes);
+    // An answer read while no append completed is the store's state now (an append still in
+    // flight removes its own hashes when it completes); only such answers are remembered.
+    if (before === this.appendsDone && !this.backend.supports.sharedWriters) {
+      if (this.knownAbsent.size + found.length > KNOWN_ABSENT_MAX) this.knownAbsent.clear();
+      for (let i = 0; i < found.length; i++) if (found[i] === undefined) this.knownAbsent.add(hex(eventHashes[i]!));
+    }
+    return found;
   }
 
   async getNodeHash(level: number, index: number): Promise<Uint8Array | undefined> {
