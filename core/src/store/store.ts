@@ -329,6 +329,8 @@ export interface CleanBatch {
   /** Empty unless the backend supports packed indexes (then written after `indexes`). */
   packed: readonly PackedIndexSpan[];
   meta: readonly MetaPut[];
+  /** Each entry's event hash in lower-case hex, in entry order (the guard's own bookkeeping). */
+  hashKeys?: readonly string[];
 }
 
 /**
@@ -557,7 +559,7 @@ export class GuardedLedgerStore implements LedgerStore {
       }
       clean.start = size;
       checkNodesComplete(clean, size);
-      const keys = clean.entries.map((e) => hex(e.eventHash));
+      const keys = clean.hashKeys ?? clean.entries.map((e) => hex(e.eventHash));
       if (clean.entries.length > 0 && !this.backend.supports.sharedWriters) {
         const unknown: number[] = [];
         for (let i = 0; i < keys.length; i++) if (!this.knownAbsent.has(keys[i]!)) unknown.push(i);
@@ -918,6 +920,7 @@ function checkBatch(batch: AppendBatch, keepPacked = false): CleanBatch {
     indexes: cleanIndexes,
     packed: cleanPacked,
     meta: cleanMeta,
+    hashKeys: [...seen],
   };
 }
 
