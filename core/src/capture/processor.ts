@@ -403,6 +403,7 @@ export class CaptureProcessor {
       who: `gateway ${header.gatewayId}`,
     };
     const allowed = allowedSet(enrolment.allowedReadPoints, this.canon);
+    const block = this.packedIndexes ? c.indexes : undefined;
     let start = 0;
     for (let i = 0; i < n; i++) {
       const end = c.recordEnds[i]!;
@@ -420,7 +421,6 @@ export class CaptureProcessor {
           this.canon,
         );
         if (refused[i] === undefined) {
-          const block = this.packedIndexes ? c.indexes : undefined;
           prepared[i] = {
             eventHash: c.logKeys.subarray(h, h + HASH),
             record: c.records.subarray(start, end),

@@ -18,7 +18,7 @@ import {
   type MetaPut,
   type NodeHash,
   type PackedIndexSpan,
-  unpackIndexSpan,
+  pushPlainIndexes,
 } from "../store/store.ts";
 
 interface Pending {
@@ -96,21 +96,15 @@ export function mergeBatches(batches: readonly (AppendBatch | undefined)[]): App
   if (present.length === 1) return present[0];
   const entries: LogEntry[] = [];
   const nodes: NodeHash[] = [];
-  const indexes: IndexRecord[] = [];
-  const packed: PackedIndexSpan[] = [];
+  const acc: { indexes: IndexRecord[]; packed: PackedIndexSpan[] } = { indexes: [], packed: [] };
   const meta: MetaPut[] = [];
   for (const b of present) {
     for (const e of b.entries) entries.push(e);
     for (const n of b.nodes ?? []) nodes.push(n);
-    // A store writes `indexes` before `packed`: to keep every record in append order, packed
-    // records followed by plain ones become plain records too.
-    if ((b.indexes?.length ?? 0) > 0) {
-      for (const s of packed.splice(0)) for (const r of unpackIndexSpan(s)) indexes.push(r);
-      for (const r of b.indexes!) indexes.push(r);
-    }
-    for (const s of b.packed ?? []) packed.push(s);
+    pushPlainIndexes(acc, b.indexes ?? []);
+    for (const s of b.packed ?? []) acc.packed.push(s);
     // Applied in order, so a key written twice keeps the later value.
     for (const m of b.meta ?? []) meta.push(m);
   }
-  return { entries, nodes, indexes, packed, meta, transfer: present.every((b) => b.transfer === true) };
+  return { entries, nodes, ...acc, meta, transfer: present.every((b) => b.transfer === true) };
 }

@@ -51,7 +51,7 @@ import {
   type NodeHash,
   type NodeRef,
   type PackedIndexSpan,
-  unpackIndexSpan,
+  pushPlainIndexes,
 } from "../store/store.ts";
 import { GroupCommit } from "./group-commit.ts";
 
@@ -420,8 +420,8 @@ export class VerifiableLog implements Ledger {
 
     const entries: LogEntry[] = new Array(fresh.length);
     const leaves: Uint8Array[] = new Array(fresh.length);
-    const indexes: IndexRecord[] = [];
-    const packed: PackedIndexSpan[] = [];
+    const acc: { indexes: IndexRecord[]; packed: PackedIndexSpan[] } = { indexes: [], packed: [] };
+    const packed = acc.packed;
     for (let i = 0; i < fresh.length; i++) {
       const p = fresh[i]!;
       entries[i] = { index: start + i, eventHash: p.eventHash, leafHash: p.leaf, record: p.record };
@@ -435,10 +435,7 @@ export class VerifiableLog implements Ledger {
         if (last !== undefined && last.records === span.records && last.to === span.from) last.to = span.to;
         else if (span.to > span.from) packed.push(span);
       } else {
-        // Records keep event order within a key: the packed ones so far become records too.
-        for (const s of packed.splice(0)) for (const r of unpackIndexSpan(s)) indexes.push(r);
-        const records = this.indexRecords(p.stored ?? decodeRecord(p.record, start + i), start + i);
-        for (const r of records) indexes.push(r);
+        pushPlainIndexes(acc, this.indexRecords(p.stored ?? decodeRecord(p.record, start + i), start + i));
       }
     }
     const grown = appendToFrontier(start, this.plannedFrontier, leaves);
@@ -459,8 +456,7 @@ export class VerifiableLog implements Ledger {
     this.plannedFrontier = grown.frontier;
 
     // Everything in it was made here for this write: handed over to the store uncopied.
-    const batch =
-      entries.length > 0 || meta.length > 0 ? { entries, nodes, indexes, packed, meta, transfer: true } : undefined;
+    const batch = entries.length > 0 || meta.length > 0 ? { entries, nodes, ...acc, meta, transfer: true } : undefined;
     // Issued only once the previous write succeeded: outcomes here may point at its entries,
     // so after a failed write nothing planned on top of it is written (or acknowledged).
     const written = this.group.commit(batch, epoch).then(() => {

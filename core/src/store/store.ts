@@ -75,6 +75,25 @@ export interface PackedIndexSpan {
   to: number;
 }
 
+/** Where row `row` of packed records starts: where the row before it ends (row 0 at byte 0). */
+export function packedRowStart(records: PackedIndexRecords, row: number): number {
+  return row === 0 ? 0 : records.rows[3 * row - 1]!;
+}
+
+/**
+ * Adds plain index records after everything in `into`. A store writes an append's `indexes`
+ * before its `packed` records, so packed spans already in `into` become plain records first:
+ * every record keeps its order (within a key, insertion order is what readers see).
+ */
+export function pushPlainIndexes(
+  into: { indexes: IndexRecord[]; packed: PackedIndexSpan[] },
+  records: readonly IndexRecord[],
+): void {
+  if (records.length === 0) return;
+  for (const s of into.packed.splice(0)) for (const r of unpackIndexSpan(s)) into.indexes.push(r);
+  for (const r of records) into.indexes.push(r);
+}
+
 /** A meta entry (e.g. a gateway's last accepted sequence number and batch hash). */
 export interface MetaPut {
   /** Non-empty well-formed string without U+0000. */
@@ -329,8 +348,6 @@ export interface CleanBatch {
   /** Empty unless the backend supports packed indexes (then written after `indexes`). */
   packed: readonly PackedIndexSpan[];
   meta: readonly MetaPut[];
-  /** Each entry's event hash in lower-case hex, in entry order (the guard's own bookkeeping). */
-  hashKeys?: readonly string[];
 }
 
 /**
@@ -544,7 +561,7 @@ export class GuardedLedgerStore implements LedgerStore {
 
   async append(batch: AppendBatch): Promise<void> {
     this.checkOpen("append");
-    const clean = checkBatch(batch, this.backend.supports.packedIndexes === true);
+    const { clean, hashKeys: keys } = checkBatch(batch, this.backend.supports.packedIndexes === true);
     await this.writes.run(async () => {
       this.checkWriteStillAllowed("append");
       const size = await this.backend.size();
@@ -559,7 +576,6 @@ export class GuardedLedgerStore implements LedgerStore {
       }
       clean.start = size;
       checkNodesComplete(clean, size);
-      const keys = clean.hashKeys ?? clean.entries.map((e) => hex(e.eventHash));
       if (clean.entries.length > 0 && !this.backend.supports.sharedWriters) {
         const unknown: number[] = [];
         for (let i = 0; i < keys.length; i++) if (!this.knownAbsent.has(keys[i]!)) unknown.push(i);
@@ -833,7 +849,8 @@ async function* emptyIterable<T>(): AsyncGenerator<T> {}
  * Shape checks that need no store state. Copies every byte array so the caller may reuse
  * its buffers the moment append() returns, even though the write happens later.
  */
-function checkBatch(batch: AppendBatch, keepPacked = false): CleanBatch {
+/** The checked batch, and each entry's event hash in lower-case hex, in entry order. */
+function checkBatch(batch: AppendBatch, keepPacked = false): { clean: CleanBatch; hashKeys: string[] } {
   if (typeof batch !== "object" || batch === null) throw new TypeError("append: batch must be an object");
   const { entries, nodes = [], indexes = [], packed = [], meta = [] } = batch;
   const transfer = batch.transfer === true;
@@ -913,15 +930,15 @@ function checkBatch(batch: AppendBatch, keepPacked = false): CleanBatch {
     cleanMeta[i] = { key: m.key, value: typeof m.value === "string" ? m.value : m.value.slice() };
   }
 
-  return {
+  const clean = {
     start,
     entries: cleanEntries,
     nodes: cleanNodes,
     indexes: cleanIndexes,
     packed: cleanPacked,
     meta: cleanMeta,
-    hashKeys: [...seen],
   };
+  return { clean, hashKeys: [...seen] };
 }
 
 /**
@@ -945,7 +962,7 @@ function checkPackedSpan(s: unknown, what: string): PackedIndexSpan {
   if (from > to || to > rows.length / 3) {
     throw new TypeError(`${what}: rows [${from}, ${to}) are not within the ${rows.length / 3} rows`);
   }
-  const first = from === 0 ? 0 : rows[3 * from - 1]!;
+  const first = packedRowStart(records, from);
   let at = first;
   const boundary = (i: number) => i >= bytes.length || (bytes[i]! & 0xc0) !== 0x80;
   for (let r = from; r < to; r++) {
@@ -974,7 +991,7 @@ export function unpackIndexSpan(span: PackedIndexSpan): IndexRecord[] {
   const { bytes, rows, names } = span.records;
   const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out: IndexRecord[] = new Array(span.to - span.from);
-  let at = span.from === 0 ? 0 : rows[3 * span.from - 1]!;
+  let at = packedRowStart(span.records, span.from);
   for (let r = span.from; r < span.to; r++) {
     const keyEnd = rows[3 * r + 1]!;
     const valueEnd = rows[3 * r + 2]!;

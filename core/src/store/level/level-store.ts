@@ -68,6 +68,7 @@ import {
   type KeyRange,
   type LogEntry,
   type NodeRef,
+  packedRowStart,
   type StoreBackend,
   type StoredValue,
   type StoreSupports,
@@ -249,9 +250,6 @@ function decodeRow(index: number, b: Bytes): LogEntry | Pointer {
   }
   return decodeEntry(index, b);
 }
-
-/** Marks a subtree slot whose hash went into its pointer row (LevelBackend.append). */
-const EMBEDDED = new Uint8Array(0);
 
 function nodeHashOf(r: NodeRef, v: Bytes): Uint8Array {
   if (v.length !== HASH_BYTES) {
@@ -702,16 +700,17 @@ export class LevelBackend implements StoreBackend {
     this.stage(batch.entries);
     let fileWrite: Promise<unknown> | undefined;
     try {
-      // Subtrees of levels 1..3 by their last leaf (always an entry of this append: the
-      // guard checks nodes end inside it), to go into that leaf's pointer row.
+      // Subtrees of levels 1..3, as positions in batch.nodes, by their last leaf (always an
+      // entry of this append: the guard checks nodes end inside it), to go into that leaf's
+      // pointer row; `inRow` marks the ones that did.
       const first = batch.entries[0]?.index ?? 0;
-      const subtrees: (Uint8Array | undefined)[] = new Array(batch.entries.length * EMBEDDED_LEVELS);
-      const inRow: boolean[] = new Array(batch.nodes.length).fill(false);
+      const subtrees: (number | undefined)[] = new Array(batch.entries.length * EMBEDDED_LEVELS);
+      const inRow = new Uint8Array(batch.nodes.length);
       for (let j = 0; j < batch.nodes.length; j++) {
         const n = batch.nodes[j]!;
         if (n.level < 1 || n.level > EMBEDDED_LEVELS) continue;
         const slot = lastLeafOf(n.level, n.index) - first;
-        if (slot >= 0 && slot < batch.entries.length) subtrees[slot * EMBEDDED_LEVELS + n.level - 1] = n.hash;
+        if (slot >= 0 && slot < batch.entries.length) subtrees[slot * EMBEDDED_LEVELS + n.level - 1] = j;
       }
       const row: Uint8Array[] = [];
       if (batch.entries.length > 0) {
@@ -728,27 +727,20 @@ export class LevelBackend implements StoreBackend {
           row.length = 0;
           const m = levelsEndingAt(e.index);
           for (let k = 0; k < m; k++) {
-            const h = subtrees[i * EMBEDDED_LEVELS + k];
-            if (h === undefined) break;
-            row.push(h);
+            const j = subtrees[i * EMBEDDED_LEVELS + k];
+            if (j === undefined) break;
+            row.push(batch.nodes[j]!.hash);
+            inRow[j] = 1;
           }
           w.put(out.entryKey(e.index), out.pointer(at.offset, length, e.leafHash, row));
           w.put(out.bytes2(P_HASH, e.eventHash), out.hexNum(e.index, INDEX_DIGITS));
-          for (let k = 0; k < row.length; k++) subtrees[i * EMBEDDED_LEVELS + k] = EMBEDDED;
         }
         w.put(K_FILE_END, Buffer.from(hexNum(fileEnd, INDEX_DIGITS), "latin1"));
         fileWrite = Promise.all(writes);
       }
       for (let j = 0; j < batch.nodes.length; j++) {
         const n = batch.nodes[j]!;
-        if (n.level >= 1 && n.level <= EMBEDDED_LEVELS) {
-          const slot = lastLeafOf(n.level, n.index) - first;
-          inRow[j] = subtrees[slot * EMBEDDED_LEVELS + n.level - 1] === EMBEDDED;
-        }
-      }
-      for (let j = 0; j < batch.nodes.length; j++) {
-        const n = batch.nodes[j]!;
-        if (!inRow[j]) w.put(out.nodeKey(n.level, n.index), out.bytes(n.hash));
+        if (inRow[j] === 0) w.put(out.nodeKey(n.level, n.index), out.bytes(n.hash));
       }
       if (batch.indexes.length > 0 || batch.packed.length > 0) {
         const bases = new Map<string, Bytes>();
@@ -766,7 +758,7 @@ export class LevelBackend implements StoreBackend {
           const { bytes, rows, names } = span.records;
           const src = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
           const nameBases = names.map(baseOf);
-          let at = span.from === 0 ? 0 : rows[3 * span.from - 1]!;
+          let at = packedRowStart(span.records, span.from);
           for (let r = span.from; r < span.to; r++) {
             const keyEnd = rows[3 * r + 1]!;
             const valueEnd = rows[3 * r + 2]!;
