@@ -9,8 +9,8 @@
 // itself when the core runs without workers; both take this code.
 //
 // The answer is packed into a few flat buffers (one copy per batch, transferable between
-// threads) and one string per event instead of thousands of objects: the event loop unpacks
-// only what it stores.
+// threads; the index records too, see index/packed.ts) plus the location ids the write policy
+// needs, instead of thousands of objects: the event loop unpacks only what it stores.
 import {
   type AlgorithmName,
   type BatchHeader,
