@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { IndexRecord } from "../store/store.ts";
 import { canon, kindOf } from "./canon.ts";
 import { storedEvent } from "./golden.fixtures.ts";
-import { indexRecords, isUtcMillis, padIndex, parseEntry, SEP, timeKey } from "./records.ts";
+import { indexRecords, isUtcMillis, keyId, padIndex, parseEntry, SEP, timeKey } from "./records.ts";
 
 // Canonical forms worked out by hand from GS1 General Specifications §7.9 check digits:
 // GTIN-14 of SGTIN 0614141.107346 = "1" + "0614141" + "07346" + check 4.
@@ -41,8 +41,8 @@ describe("indexRecords", () => {
     expect(ids).toHaveLength(1);
     expect(ids[0]![0]).toBe(`${CASE_DL}${SEP}2024-06-01T02:00:00.000Z${SEP}000000000042`);
     const e = parseEntry(ids[0]![0], ids[0]![1]);
+    expect(keyId(ids[0]![0])).toBe(CASE_DL);
     expect(e).toMatchObject({
-      id: CASE_DL,
       index: 42,
       role: "e",
       type: "O",
@@ -79,7 +79,7 @@ describe("indexRecords", () => {
       ].sort(),
     );
     // Each member's id entry names its lot; there are no per-member `lot-of` records.
-    const lots = recs(rs, "id").map(([k, v]) => [parseEntry(k, v).id, parseEntry(k, v).lot]);
+    const lots = recs(rs, "id").map(([k, v]) => [keyId(k), parseEntry(k, v).lot]);
     expect(lots).toEqual([
       [CASE_DL, LOT_M1],
       ["https://id.gs1.org/01/10614141073464/21/CA2", "https://id.gs1.org/01/10614141073464/10/M9"],

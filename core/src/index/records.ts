@@ -83,10 +83,12 @@ export const IX = {
 
 export type Role = "e" | "p" | "c" | "i" | "o" | "q";
 
-/** A decoded `id` / `class` record. */
+/**
+ * A decoded `id` / `class` record, without the identifier it is filed under (its reader
+ * knows which it asked for; `keyId` tells it from a key). Records of one event that say the
+ * same thing about several identifiers may be one shared object: entries are never mutated.
+ */
 export interface Entry {
-  /** The identifier the record is filed under. */
-  id: string;
   /** Sortable UTC time key (T). */
   time: string;
   index: number;
@@ -176,16 +178,22 @@ export const TIME_MIN = "";
 export const TIME_MAX = "\uffff";
 
 export function parseEntry(key: string, value: string): Entry {
-  // Same answer as splitting both on ␟ (id = all but the last two key parts, missing value
+  // Same answer as splitting both on ␟ (time and index = the last two key parts, missing value
   // parts empty), without the intermediate arrays: a recall parses hundreds of thousands.
   const b = key.lastIndexOf(SEP);
   const a = b <= 0 ? -1 : key.lastIndexOf(SEP, b - 1);
-  const id = a < 0 ? "" : key.slice(0, a);
-  return parseEntryParts(id, b < 0 ? "" : key.slice(a + 1, b), Number(key.slice(b + 1)), value);
+  return parseEntryParts(b < 0 ? "" : key.slice(a + 1, b), Number(key.slice(b + 1)), value);
 }
 
-/** An entry whose key parts are already known (a merged scan knows the id it reads). */
-export function parseEntryParts(id: string, time: string, index: number, value: string): Entry {
+/** The identifier an `id` / `class` key files its record under: all but its last two ␟ parts. */
+export function keyId(key: string): string {
+  const b = key.lastIndexOf(SEP);
+  const a = b <= 0 ? -1 : key.lastIndexOf(SEP, b - 1);
+  return a < 0 ? "" : key.slice(0, a);
+}
+
+/** An entry from its key's time and log index, already split off, and its value. */
+export function parseEntryParts(time: string, index: number, value: string): Entry {
   const f: string[] = ["", "", "", "", "", "", "", "", "", "", "", ""];
   let from = 0;
   for (let n = 0; n < 12; n++) {
@@ -198,7 +206,6 @@ export function parseEntryParts(id: string, time: string, index: number, value: 
     from = to + 1;
   }
   return {
-    id,
     time,
     index,
     role: f[0] as Role,

@@ -45,9 +45,19 @@ describe("QueryContext.entriesMany", () => {
     // An identifier holding ␟ (scanned on its own) and a key whose time part holds ␟.
     const odd = `urn:odd${SEP}id`;
     put(odd, 2);
+    const oddAt = [i - 1, i];
     put("urn:odd", 1);
+    const plainAt = i;
     i++;
     recs.push({ index: "id", key: `urn:odd${SEP}bad${SEP}time${SEP}000000000999`, value: value(i) });
+    // Records of one event (one log index) under several identifiers: same value and time
+    // (one shared entry may serve them), another value, and the same value at another time.
+    const shared = ["urn:s:1", "urn:s:2", "urn:s:3", "urn:s:4"];
+    recs.push({ index: "id", key: key(shared[0]!, 7, 5000), value: value(5000) });
+    recs.push({ index: "id", key: key(shared[1]!, 7, 5000), value: value(5000) });
+    recs.push({ index: "id", key: key(shared[2]!, 7, 5000), value: value(5001) });
+    recs.push({ index: "id", key: key(shared[3]!, 8, 5000), value: value(5000) });
+    wanted.push(...shared);
     wanted.push(odd, "urn:odd", "urn:none", wanted[0]!); // and a repeat
     await store.append({ entries: [], indexes: recs });
 
@@ -61,7 +71,19 @@ describe("QueryContext.entriesMany", () => {
     // (as a prefix scan does) the records of the identifier that extends "urn:odd␟".
     expect(got.get(dup)).toHaveLength(100);
     expect(new Set(got.get(dup)?.map((e) => e.bizLocation)).size).toBe(100);
-    expect(got.get("urn:odd")?.map((e) => e.id)).toEqual(["urn:odd", `urn:odd${SEP}bad`, odd, odd]);
+    // In key order: "urn:odd" itself, then "urn:odd␟bad" (time "time", index 999), then `odd`.
+    expect(got.get("urn:odd")?.map((e) => [e.time, e.index])).toEqual([
+      ["2026-01-01T00:00:00.000Z", plainAt],
+      ["time", 999],
+      ["2026-01-01T00:00:00.000Z", oddAt[0]],
+      ["2026-01-01T00:00:01.000Z", oddAt[1]],
+    ]);
+    expect(shared.map((id) => got.get(id)?.map((e) => [e.time.slice(-7), e.bizLocation]))).toEqual([
+      [["07.000Z", "urn:loc:5000"]],
+      [["07.000Z", "urn:loc:5000"]],
+      [["07.000Z", "urn:loc:5001"]],
+      [["08.000Z", "urn:loc:5000"]],
+    ]);
     expect(got.get(wanted[0]!)).toHaveLength(0);
     expect(got.get(wanted[1]!)).toHaveLength(1);
     await store.close();
