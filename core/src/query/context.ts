@@ -612,7 +612,7 @@ export class Walk {
   private readonly lotMemo = new Map<string, Promise<string | undefined>>();
   private readonly placingMemo = new Map<string, Promise<Entry[]>>();
   /** The settled values of `idMemo` (what `ids` resolves to), for the synchronous readers. */
-  private readonly idDone = new Map<string, Entry[]>();
+  private idDone = new Map<string, Entry[]>();
 
   constructor(readonly ctx: QueryContext) {}
 
@@ -648,9 +648,19 @@ export class Walk {
     if (todo.length < 2) return;
     const all = await this.ctx.entriesMany("id", todo);
     for (const [id, es] of all) {
-      // A concurrent ids(id) may have memoised its own (equal) answer meanwhile.
-      if (!this.idMemo.has(id) && !this.idDone.has(id)) this.idDone.set(id, withoutDeclarations(es));
+      // A concurrent ids(id) may have memoised its own (equal) answer meanwhile: it stays.
+      if (this.idMemo.has(id) || this.idDone.has(id)) all.delete(id);
+      else {
+        const own = withoutDeclarations(es);
+        if (own !== es) all.set(id, own);
+      }
     }
+    // The smaller map joins the larger (a recall's frontier of 140k units is not copied
+    // into the memo one identifier at a time).
+    if (all.size > this.idDone.size) {
+      for (const [id, es] of this.idDone) all.set(id, es);
+      this.idDone = all;
+    } else for (const [id, es] of all) this.idDone.set(id, es);
   }
 
   classes(id: string): Promise<Entry[]> {
