@@ -298,22 +298,14 @@ export class QueryContext {
   async entriesMany(index: "id" | "class", ids: Iterable<string>): Promise<Map<string, Entry[]>> {
     const out = new Map<string, Entry[]>();
     const wanted: string[] = [];
-    // The list each wanted prefix fills (keyed by the prefix strings `wanted` holds, whose
-    // hashes the map then keeps).
-    const lists = new Map<string, Entry[]>();
     const lone: string[] = [];
     for (const id of ids) {
       if (out.has(id)) continue;
-      const list: Entry[] = [];
-      out.set(id, list);
+      out.set(id, []);
       // An identifier containing ␟ could nest inside another's prefix range: merging
       // assumes disjoint ranges, so such (odd) identifiers are scanned on their own.
       if (id.includes(SEP)) lone.push(id);
-      else {
-        const w = `${id}${SEP}`;
-        wanted.push(w);
-        lists.set(w, list);
-      }
+      else wanted.push(`${id}${SEP}`);
     }
     await Promise.all(lone.map(async (id) => out.set(id, await this.entries(index, id))));
     if (wanted.length === 1) {
@@ -333,13 +325,13 @@ export class QueryContext {
     const slices: string[][] = [];
     for (let s = 0; s < wanted.length; s += size) slices.push(wanted.slice(s, s + size));
     const shared = new SharedEntries(wanted.length);
-    await Promise.all(slices.map((w) => this.mergedScan(index, w, lists, shared)));
+    await Promise.all(slices.map((w) => this.mergedScan(index, w, out, shared)));
     return out;
   }
 
   /**
-   * Merged reads over sorted, disjoint prefixes `id ␟` (see entriesMany); fills each prefix's
-   * list in `lists`. One store cursor runs from the first wanted prefix to the last; when it
+   * Merged reads over sorted, disjoint prefixes `id ␟` (see entriesMany); fills each id's list
+   * in `out`. One store cursor runs from the first wanted prefix to the last; when it
    * meets more than MERGE_GAP records of other identifiers in a row it seeks to the next
    * wanted prefix. It reads a few records after each seek and doubles the count while they
    * keep being wanted, so a seek never makes the store fetch many rows nobody reads.
@@ -347,7 +339,7 @@ export class QueryContext {
   private async mergedScan(
     index: string,
     wanted: readonly string[],
-    lists: ReadonlyMap<string, Entry[]>,
+    out: ReadonlyMap<string, Entry[]>,
     shared: SharedEntries,
   ): Promise<void> {
     const last = wanted[wanted.length - 1]!;
@@ -355,7 +347,8 @@ export class QueryContext {
     const cursor = this.store.cursor(index, { gte: wanted[0]!, lt: end });
     try {
       let p = 0;
-      let list = lists.get(wanted[0]!)!;
+      // The list of wanted[p], looked up when p has a record (most have).
+      let list: Entry[] | undefined;
       let step = MERGE_FIRST;
       let foreign = 0;
       read: while (p < wanted.length) {
@@ -370,11 +363,12 @@ export class QueryContext {
               if (++p >= wanted.length) return;
               own = key.startsWith(wanted[p]!);
             } while (!own && compareKeys(wanted[p]!, key) < 0);
-            list = lists.get(wanted[p]!)!;
+            list = undefined;
           }
           const prefix = wanted[p]!;
           if (own) {
             foreign = 0;
+            list ??= out.get(prefix.slice(0, -1))!;
             const value = typeof h.value === "string" ? h.value : Buffer.from(h.value).toString();
             // Same as parseEntry: time and log index are the last two ␟ parts (and the id all
             // before them: the wanted id, unless the time part itself holds a ␟).
@@ -762,9 +756,16 @@ export class Walk {
     return containmentIntervals(own, parents, parentEntries, window);
   }
 
-  /** `containers(id, window)` when every record it needs is already read, else undefined. */
-  containersSync(id: string, window: Interval = ALL_TIME): Map<string, Interval[]> | undefined {
-    const es = this.usableIdsSync(id);
+  /**
+   * `containers(id, window)` when every record it needs is already read, else undefined.
+   * `usable`: what `usableIdsSync(id)` gives, when the caller has it at hand.
+   */
+  containersSync(
+    id: string,
+    window: Interval = ALL_TIME,
+    usable?: readonly Entry[],
+  ): Map<string, Interval[]> | undefined {
+    const es = usable ?? this.usableIdsSync(id);
     if (es === undefined) return undefined;
     const own = containment(es);
     if (own.length === 0) return new Map();
@@ -811,6 +812,11 @@ function pushInterval(out: Map<string, Interval[]>, window: Interval, p: string,
   else out.set(p, [c]);
 }
 
+/** A parent's AggregationEvent DELETE without children: every child leaves it (EPCIS 2.0 §7.4.3). */
+function deletesAll(e: Entry): boolean {
+  return e.role === "p" && e.link === "*" && e.type === "A";
+}
+
 /** The intervals of `Walk.containers` from the object's containment records and its parents' records. */
 function containmentIntervals(
   own: readonly Entry[],
@@ -819,6 +825,13 @@ function containmentIntervals(
   window: Interval,
 ): Map<string, Interval[]> {
   const out = new Map<string, Interval[]>();
+  // The common case, put in a container once and never taken out (a unit in its case): one
+  // ADD or OBSERVE, and no DELETE of the parent's every child. The general walk below gives
+  // the same: one interval from then on.
+  if (own.length === 1 && own[0]!.action !== "DELETE" && !(parentEntries[0] ?? []).some(deletesAll)) {
+    pushInterval(out, window, parents[0]!, own[0]!.time, TIME_MAX);
+    return out;
+  }
   const evs: ContainmentEv[] = [];
   for (const e of own) {
     const op: ContainmentOp = e.action === "DELETE" ? "DELETE" : e.action === "OBSERVE" ? "OBSERVE" : "ADD";
@@ -826,8 +839,7 @@ function containmentIntervals(
   }
   for (let i = 0; i < parents.length; i++) {
     for (const e of parentEntries[i] ?? []) {
-      if (e.role === "p" && e.link === "*" && e.type === "A")
-        evs.push({ time: e.time, index: e.index, parent: parents[i]!, op: "DELETE" });
+      if (deletesAll(e)) evs.push({ time: e.time, index: e.index, parent: parents[i]!, op: "DELETE" });
     }
   }
   evs.sort(byTimeThenIndex);

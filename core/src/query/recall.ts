@@ -10,6 +10,7 @@ import { SuyuanError } from "@suyuan/proto";
 import { canon, kindOf } from "../index/canon.ts";
 import { type Entry, IX, SEP, timeKey } from "../index/records.ts";
 import { type Interval, type QueryContext, Walk } from "./context.ts";
+import { maybeRecallNotice } from "./notices.ts";
 import type {
   CheckpointInfo,
   RecallAnswer,
@@ -341,17 +342,19 @@ export class RecallWalker {
    * containers), else undefined. Same answer; the intervals it notes may repeat ones an
    * abandoned attempt noted (they are only tested for overlap).
    */
-  private lastInSync(id: string, iv: Interval, depth: number): Last | undefined {
+  private lastInSync(id: string, iv: Interval, depth: number, usable?: readonly Entry[]): Last | undefined {
     const key = depth === 0 ? "" : `${id}${SEP}${iv.from}${SEP}${iv.to}`;
     if (depth > 0) {
       const hit = this.lastSyncMemo.get(key);
       if (hit !== undefined) return hit;
     }
-    const placing = this.walk.placingSync(id);
+    // A unit's caller passes its usable records when none is a recall notice (then they are
+    // also its placing records).
+    const placing = usable ?? this.walk.placingSync(id);
     if (placing === undefined) return undefined;
     let last = lastOf(placing, iv);
     if (depth < MAX_CONTAINER_DEPTH) {
-      const held = this.walk.containersSync(id, iv);
+      const held = this.walk.containersSync(id, iv, usable);
       if (held === undefined) return undefined;
       for (const [parent, ivs] of held) {
         for (const piv of ivs) {
@@ -422,12 +425,13 @@ export class RecallWalker {
     const slow: Array<readonly [string, number]> = [];
     for (let i = 0; i < unitIds.length; i++) {
       const id = unitIds[i]!;
-      const placing = this.walk.placingSync(id);
       const usable = this.walk.usableIdsSync(id);
       const lot = this.units.get(id)?.lot;
-      if (placing !== undefined && usable !== undefined && lot !== undefined) {
-        const consumedBy = consumption(placing);
-        const held = this.lastInSync(id, consumedBy === undefined ? all : { from: all.from, to: consumedBy.time }, 0);
+      // As placingSync: the usable records place the unit unless one may be a recall notice.
+      if (usable !== undefined && lot !== undefined && !usable.some(maybeRecallNotice)) {
+        const consumedBy = consumption(usable);
+        const window = consumedBy === undefined ? all : { from: all.from, to: consumedBy.time };
+        const held = this.lastInSync(id, window, 0, usable);
         if (held !== undefined) {
           noteShipments(id, usable);
           units[i] = unitAnswer(id, consumedBy, held, lot);
