@@ -408,7 +408,7 @@ export class QueryContext {
   }
 
   /** Calls `visit` for each (member, log index) a lot's records name, repeats included. */
-  private async eachLotMember(lot: string, visit: (member: string, index: number) => void): Promise<void> {
+  async eachLotMember(lot: string, visit: (member: string, index: number) => void): Promise<void> {
     const prefix = lot + SEP;
     const [packed, perMember] = await Promise.all([
       this.scanAll(IX.lotMembers, prefix),
@@ -426,16 +426,6 @@ export class QueryContext {
       if (member.includes(SEP)) continue; // another lot whose id starts with `lot ␟`
       visit(member, Number(h.value));
     }
-  }
-
-  /** The members of a lot, each once, in code point order. */
-  async lotMembers(lot: string): Promise<string[]> {
-    const seen = new Set<string>();
-    await this.eachLotMember(lot, (member) => seen.add(member));
-    // The default sort (UTF-16 units) is code point order for ids without surrogates or
-    // U+E000.. (canonical ids are ASCII) and much faster.
-    const out = [...seen].sort();
-    return out.some((m) => WIDE.test(m)) ? out.sort(compareKeys) : out;
   }
 
   /**

@@ -102,7 +102,8 @@ export class RecallWalker {
   private readonly seedLots = new Set<string>();
   private readonly lots = new Set<string>();
   private readonly lotsDerived = new Set<string>();
-  private readonly units = new Map<string, { lot?: string }>();
+  /** Affected units → the lot they were reached through ("": not through a lot). */
+  private readonly units = new Map<string, string>();
   private readonly containers = new Set<string>();
   private readonly xfs = new Map<string, RecallTransformation>();
   private lotQ: string[] = [];
@@ -180,13 +181,11 @@ export class RecallWalker {
   }
 
   private addUnit(id: string, lot?: string): void {
-    const u = this.units.get(id);
-    if (u !== undefined) {
-      if (lot !== undefined && u.lot === undefined) u.lot = lot;
-      return;
-    }
-    this.units.set(id, lot === undefined ? {} : { lot });
-    this.unitQ.push(id);
+    const known = this.units.get(id);
+    if (known === undefined) {
+      this.units.set(id, lot ?? "");
+      this.unitQ.push(id);
+    } else if (known === "" && lot !== undefined) this.units.set(id, lot);
   }
 
   private addContainer(id: string): void {
@@ -254,7 +253,8 @@ export class RecallWalker {
   }
 
   private async expandLot(lot: string): Promise<void> {
-    for (const m of await this.ctx.lotMembers(lot)) this.addUnit(m, lot);
+    // In any order: the walk reads a frontier sorted, and the answer sorts the units.
+    await this.ctx.eachLotMember(lot, (m) => this.addUnit(m, lot));
     for (const e of await this.walk.usableClasses(lot)) {
       if (e.role === "i" && e.link !== "") this.addXf(e.link);
       // A quantity of the lot packed into a container (childQuantityList).
@@ -426,7 +426,7 @@ export class RecallWalker {
     for (let i = 0; i < unitIds.length; i++) {
       const id = unitIds[i]!;
       const usable = this.walk.usableIdsSync(id);
-      const lot = this.units.get(id)?.lot;
+      const lot = this.units.get(id) || undefined;
       // As placingSync: the usable records place the unit unless one may be a recall notice.
       if (usable !== undefined && lot !== undefined && !usable.some(maybeRecallNotice)) {
         const consumedBy = consumption(usable);
@@ -446,7 +446,7 @@ export class RecallWalker {
       // shipments): a consumed unit's end at its consumption, whatever the container did next.
       const held = await this.lastIn(id, consumedBy === undefined ? all : { from: all.from, to: consumedBy.time }, 0);
       noteShipments(id, await this.walk.usableIds(id));
-      units[i] = unitAnswer(id, consumedBy, held, this.units.get(id)?.lot ?? (await this.walk.lotOf(id)));
+      units[i] = unitAnswer(id, consumedBy, held, this.units.get(id) || (await this.walk.lotOf(id)));
     });
     for (const u of units) statusTotals[u.status] = (statusTotals[u.status] ?? 0) + 1;
     for (const u of units) {
