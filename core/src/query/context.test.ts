@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { type Entry, SEP } from "../index/records.ts";
 import { MemoryStore } from "../store/memory/memory-store.ts";
 import type { IndexRecord } from "../store/store.ts";
-import { childList, MERGE_GAP, QueryContext } from "./context.ts";
+import { childList, MERGE_GAP, QueryContext, TIME_MAX, Walk } from "./context.ts";
 import { QueryEngine } from "./engine.ts";
 import { appendNamed, type Built, buildLedger, C, ID, mainOrder, masterData } from "./test-fixtures.ts";
 import type { QueryLedger } from "./types.ts";
@@ -118,5 +118,70 @@ describe("childList (the children of a `child` record)", () => {
       "https://id.gs1.org/01/10614141073464/21/CA1",
     ]);
     expect(childList("[not json")).toEqual(["[not json"]);
+  });
+});
+
+describe("Walk.containers (EPCIS 2.0 §7.4.3: when an object sat in which container)", () => {
+  const T = (s: number) => `2026-01-01T00:00:${String(s).padStart(2, "0")}.000Z`;
+  // An `id` record: role, type, action, …, link (records.ts field order).
+  const rec = (id: string, s: number, i: number, role: string, action: string, link: string): IndexRecord => ({
+    index: "id",
+    key: `${id}${SEP}${T(s)}${SEP}${String(i).padStart(12, "0")}`,
+    value: [role, "A", action, "", "", "", "", "", "", link, "", ""].join(SEP),
+  });
+  const intervals = async (recs: IndexRecord[], id: string, window?: { from: string; to: string }) => {
+    const store = new MemoryStore();
+    await store.open();
+    await store.append({ entries: [], indexes: recs });
+    const walk = new Walk(new QueryContext(store, {} as QueryLedger, masterData(), 100));
+    const got = await walk.containers(id, window);
+    // The synchronous form (records already read) gives the same.
+    expect(walk.containersSync(id, window)).toEqual(got);
+    await store.close();
+    return Object.fromEntries(got);
+  };
+  const U = "urn:u";
+
+  it("an ADD opens, a DELETE of the child closes, an ADD to another parent moves it", async () => {
+    expect(await intervals([rec(U, 1, 1, "c", "ADD", "P1"), rec(U, 3, 2, "c", "DELETE", "P1")], U)).toEqual({
+      P1: [{ from: T(1), to: T(3) }],
+    });
+    expect(await intervals([rec(U, 1, 1, "c", "ADD", "P1"), rec(U, 2, 2, "c", "ADD", "P2")], U)).toEqual({
+      P1: [{ from: T(1), to: T(2) }],
+      P2: [{ from: T(2), to: TIME_MAX }],
+    });
+  });
+
+  it("OBSERVEs of several parents keep each open until an ADD elsewhere; a DELETE closes only its own", async () => {
+    const recs = [
+      rec(U, 1, 1, "c", "OBSERVE", "P1"),
+      rec(U, 2, 2, "c", "OBSERVE", "P2"),
+      rec(U, 3, 3, "c", "OBSERVE", "P3"),
+      rec(U, 4, 4, "c", "DELETE", "P2"),
+      rec(U, 5, 5, "c", "ADD", "P4"),
+    ];
+    expect(await intervals(recs, U)).toEqual({
+      P2: [{ from: T(2), to: T(4) }],
+      P1: [{ from: T(1), to: T(5) }],
+      P3: [{ from: T(3), to: T(5) }],
+      P4: [{ from: T(5), to: TIME_MAX }],
+    });
+  });
+
+  it("a DELETE of the parent without children ends it; events count in time order, not log order", async () => {
+    const recs = [
+      // Logged late (index 9) but earlier in time: the ADD to P1.
+      rec(U, 1, 9, "c", "ADD", "P1"),
+      rec("P1", 4, 3, "p", "DELETE", "*"),
+      rec(U, 6, 4, "c", "ADD", "P1"),
+    ];
+    expect(await intervals(recs, U)).toEqual({
+      P1: [
+        { from: T(1), to: T(4) },
+        { from: T(6), to: TIME_MAX },
+      ],
+    });
+    // Clipped to a window; an interval outside it is left out.
+    expect(await intervals(recs, U, { from: T(2), to: T(5) })).toEqual({ P1: [{ from: T(2), to: T(4) }] });
   });
 });

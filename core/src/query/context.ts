@@ -795,8 +795,11 @@ function byTimeThenIndex(a: ContainmentEv, b: ContainmentEv): number {
 }
 
 function pushInterval(out: Map<string, Interval[]>, window: Interval, p: string, from: string, to: string): void {
-  const c = intersect({ from, to }, window);
-  if (c === undefined) return;
+  // intersect({ from, to }, window), without the objects when it is empty.
+  const f = window.from > from ? window.from : from;
+  const t = window.to < to ? window.to : to;
+  if (f > t) return;
+  const c = { from: f, to: t };
   const list = out.get(p);
   if (list) list.push(c);
   else out.set(p, [c]);
@@ -815,13 +818,6 @@ function containmentIntervals(
   window: Interval,
 ): Map<string, Interval[]> {
   const out = new Map<string, Interval[]>();
-  // The common case, put in a container once and never taken out (a unit in its case): one
-  // ADD or OBSERVE, and no DELETE of the parent's every child. The general walk below gives
-  // the same: one interval from then on.
-  if (own.length === 1 && own[0]!.action !== "DELETE" && !(parentEntries[0] ?? []).some(deletesAll)) {
-    pushInterval(out, window, parents[0]!, own[0]!.time, TIME_MAX);
-    return out;
-  }
   const evs: ContainmentEv[] = [];
   for (const e of own) {
     const op: ContainmentOp = e.action === "DELETE" ? "DELETE" : e.action === "OBSERVE" ? "OBSERVE" : "ADD";
@@ -832,28 +828,54 @@ function containmentIntervals(
       if (deletesAll(e)) evs.push({ time: e.time, index: e.index, parent: parents[i]!, op: "DELETE" });
     }
   }
-  evs.sort(byTimeThenIndex);
-  const open = new Map<string, string>();
+  sortSmall(evs, byTimeThenIndex);
+  // The parents the object is in and since when, in the order it entered them. Few: an ADD
+  // empties the list, only OBSERVEs of other parents lengthen it. (Arrays, not a Map: a
+  // recall asks this for 140k units, most with two or three records.)
+  const openParent: string[] = [];
+  const openFrom: string[] = [];
   for (const e of evs) {
+    const at = openParent.indexOf(e.parent);
     if (e.op === "DELETE") {
-      const from = open.get(e.parent);
-      if (from !== undefined) {
-        pushInterval(out, window, e.parent, from, e.time);
-        open.delete(e.parent);
+      if (at >= 0) {
+        pushInterval(out, window, e.parent, openFrom[at]!, e.time);
+        for (let j = at + 1; j < openParent.length; j++) {
+          openParent[j - 1] = openParent[j]!;
+          openFrom[j - 1] = openFrom[j]!;
+        }
+        openParent.length--;
+        openFrom.length--;
       }
       continue;
     }
-    if (open.has(e.parent)) continue;
+    if (at >= 0) continue;
     if (e.op === "ADD") {
-      for (const [p, from] of open) {
-        pushInterval(out, window, p, from, e.time);
-        open.delete(p);
-      }
+      for (let j = 0; j < openParent.length; j++) pushInterval(out, window, openParent[j]!, openFrom[j]!, e.time);
+      openParent.length = 0;
+      openFrom.length = 0;
     }
-    open.set(e.parent, e.time);
+    openParent.push(e.parent);
+    openFrom.push(e.time);
   }
-  for (const [p, from] of open) pushInterval(out, window, p, from, TIME_MAX);
+  for (let j = 0; j < openParent.length; j++) pushInterval(out, window, openParent[j]!, openFrom[j]!, TIME_MAX);
   return out;
+}
+
+/** Sorts `a` in place, stably, like Array.prototype.sort; without its working copy when short. */
+function sortSmall<T>(a: T[], cmp: (x: T, y: T) => number): void {
+  if (a.length > 16) {
+    a.sort(cmp);
+    return;
+  }
+  for (let i = 1; i < a.length; i++) {
+    const x = a[i]!;
+    let j = i - 1;
+    while (j >= 0 && cmp(a[j]!, x) > 0) {
+      a[j + 1] = a[j]!;
+      j--;
+    }
+    a[j + 1] = x;
+  }
 }
 
 export { canon, padIndex, TIME_MAX, TIME_MIN };
