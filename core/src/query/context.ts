@@ -818,7 +818,11 @@ function containmentIntervals(
   window: Interval,
 ): Map<string, Interval[]> {
   const out = new Map<string, Interval[]>();
-  const evs: ContainmentEv[] = [];
+  // Working lists reused across calls (this runs to its end without yielding, and a recall
+  // calls it for 140k units), emptied again before it returns.
+  const evs = scratch.evs;
+  const openParent = scratch.openParent;
+  const openFrom = scratch.openFrom;
   for (const e of own) {
     const op: ContainmentOp = e.action === "DELETE" ? "DELETE" : e.action === "OBSERVE" ? "OBSERVE" : "ADD";
     evs.push({ time: e.time, index: e.index, parent: e.link, op });
@@ -830,10 +834,7 @@ function containmentIntervals(
   }
   sortSmall(evs, byTimeThenIndex);
   // The parents the object is in and since when, in the order it entered them. Few: an ADD
-  // empties the list, only OBSERVEs of other parents lengthen it. (Arrays, not a Map: a
-  // recall asks this for 140k units, most with two or three records.)
-  const openParent: string[] = [];
-  const openFrom: string[] = [];
+  // empties the list, only OBSERVEs of other parents lengthen it.
   for (const e of evs) {
     const at = openParent.indexOf(e.parent);
     if (e.op === "DELETE") {
@@ -858,8 +859,13 @@ function containmentIntervals(
     openFrom.push(e.time);
   }
   for (let j = 0; j < openParent.length; j++) pushInterval(out, window, openParent[j]!, openFrom[j]!, TIME_MAX);
+  evs.length = 0;
+  openParent.length = 0;
+  openFrom.length = 0;
   return out;
 }
+
+const scratch = { evs: [] as ContainmentEv[], openParent: [] as string[], openFrom: [] as string[] };
 
 /** Sorts `a` in place, stably, like Array.prototype.sort; without its working copy when short. */
 function sortSmall<T>(a: T[], cmp: (x: T, y: T) => number): void {

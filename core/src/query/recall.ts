@@ -111,7 +111,8 @@ export class RecallWalker {
   private xfQ: string[] = [];
   private containerQ: string[] = [];
   private readonly lastMemo = new Map<string, Promise<Last>>();
-  private readonly lastSyncMemo = new Map<string, Last>();
+  /** lastInSync of containers: id → from → to → answer (no key string made per unit). */
+  private readonly lastSyncMemo = new Map<string, Map<string, Map<string, Last>>>();
   /** Container → intervals in which it held an affected unit (filled while finding holders). */
   private readonly heldIntervals = new Map<string, Interval[]>();
 
@@ -343,9 +344,19 @@ export class RecallWalker {
    * abandoned attempt noted (they are only tested for overlap).
    */
   private lastInSync(id: string, iv: Interval, depth: number, usable?: readonly Entry[]): Last | undefined {
-    const key = depth === 0 ? "" : `${id}${SEP}${iv.from}${SEP}${iv.to}`;
+    let memo: Map<string, Last> | undefined;
     if (depth > 0) {
-      const hit = this.lastSyncMemo.get(key);
+      let byFrom = this.lastSyncMemo.get(id);
+      if (byFrom === undefined) {
+        byFrom = new Map();
+        this.lastSyncMemo.set(id, byFrom);
+      }
+      memo = byFrom.get(iv.from);
+      if (memo === undefined) {
+        memo = new Map();
+        byFrom.set(iv.from, memo);
+      }
+      const hit = memo.get(iv.to);
       if (hit !== undefined) return hit;
     }
     // A unit's caller passes its usable records when none is a recall notice (then they are
@@ -367,7 +378,7 @@ export class RecallWalker {
         }
       }
     }
-    if (depth > 0) this.lastSyncMemo.set(key, last);
+    memo?.set(iv.to, last);
     return last;
   }
 
