@@ -58,6 +58,11 @@ describe("QueryContext.entriesMany", () => {
     recs.push({ index: "id", key: key(shared[2]!, 7, 5000), value: value(5001) });
     recs.push({ index: "id", key: key(shared[3]!, 8, 5000), value: value(5000) });
     wanted.push(...shared);
+    // Ids whose prefixes `id ␟` sort otherwise than the ids (a code unit below ␟) or whose
+    // UTF-16 order is not code point order (U+FFFF against U+1F600).
+    const unusual = ["urn:c", "urn:c\u0001x", "urn:w\uffff", "urn:w\u{1F600}", "urn:w"];
+    for (const id of unusual) put(id, 2);
+    wanted.push(...unusual);
     wanted.push(odd, "urn:odd", "urn:none", wanted[0]!); // and a repeat
     await store.append({ entries: [], indexes: recs });
 
@@ -84,6 +89,7 @@ describe("QueryContext.entriesMany", () => {
       [["07.000Z", "urn:loc:5001"]],
       [["08.000Z", "urn:loc:5000"]],
     ]);
+    for (const id of unusual) expect(got.get(id), id).toHaveLength(2);
     expect(got.get(wanted[0]!)).toHaveLength(0);
     expect(got.get(wanted[1]!)).toHaveLength(1);
     await store.close();

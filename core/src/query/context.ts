@@ -78,7 +78,21 @@ export function canonical(code: unknown, field: string): string {
 const CHUNK = 256;
 /** The per-member lot index of ledgers indexed before `lot-m` (records.ts). */
 const LEGACY_LOT = "lot";
-const WIDE = /[\ud800-\uffff]/;
+/** Code units that sort an id differently from its prefix `id ␟` or UTF-16 from code points. */
+const NOT_PLAIN = /[\u0000-\u001e\ud800-\uffff]/;
+const SEP_CODE = SEP.charCodeAt(0);
+
+/** Whether `key` starts with the prefix `id ␟`. */
+function isUnder(key: string, id: string): boolean {
+  return key.charCodeAt(id.length) === SEP_CODE && key.startsWith(id);
+}
+
+/** Whether the prefix `id ␟` sorts before `key` (code point order) that is not under it. */
+function prefixBefore(id: string, key: string): boolean {
+  // A key that extends the id compares with ␟ at that place; any other, as the id does.
+  if (key.startsWith(id)) return key.length > id.length && key.charCodeAt(id.length) > SEP_CODE;
+  return compareKeys(id, key) < 0;
+}
 const SHARED_CACHE = 4096;
 /**
  * A merged read steps over at most this many records of identifiers nobody asked for in a
@@ -299,25 +313,29 @@ export class QueryContext {
     const out = new Map<string, Entry[]>();
     const wanted: string[] = [];
     const lone: string[] = [];
+    let plain = true;
     for (const id of ids) {
       if (out.has(id)) continue;
       out.set(id, []);
       // An identifier containing ␟ could nest inside another's prefix range: merging
       // assumes disjoint ranges, so such (odd) identifiers are scanned on their own.
       if (id.includes(SEP)) lone.push(id);
-      else wanted.push(`${id}${SEP}`);
+      else {
+        wanted.push(id);
+        if (plain && NOT_PLAIN.test(id)) plain = false;
+      }
     }
     await Promise.all(lone.map(async (id) => out.set(id, await this.entries(index, id))));
     if (wanted.length === 1) {
-      const id = wanted[0]!.slice(0, -1);
-      out.set(id, await this.entries(index, id));
+      out.set(wanted[0]!, await this.entries(index, wanted[0]!));
       return out;
     }
-    // Key order is code point order (compareKeys); with ␟ in none of them the prefix ranges
-    // are disjoint and in this order.
-    // Without code units ≥ U+D800 UTF-16 order is code point order: the native sort will do.
-    if (wanted.some((w) => WIDE.test(w))) wanted.sort(compareKeys);
-    else wanted.sort();
+    // The reads go in key order, which is code point order (compareKeys) of the prefixes
+    // `id ␟`; with ␟ in none of them their ranges are disjoint and in this order. Without
+    // code units below ␟ (U+001F) the prefixes sort as the ids do, and without code units
+    // ≥ U+D800 UTF-16 order is code point order: then the native sort of the ids will do.
+    if (plain) wanted.sort();
+    else wanted.sort((a, b) => compareKeys(a + SEP, b + SEP));
     // A few slices of the key range are read at once, so the store fetches one while the
     // records of another are parsed.
     const parts = Math.max(1, Math.min(MERGE_PARALLEL, Math.floor(wanted.length / 256)));
@@ -342,9 +360,8 @@ export class QueryContext {
     out: ReadonlyMap<string, Entry[]>,
     shared: SharedEntries,
   ): Promise<void> {
-    const last = wanted[wanted.length - 1]!;
-    const end = `${last.slice(0, -1)}\u0020`; // past every key of the last prefix
-    const cursor = this.store.cursor(index, { gte: wanted[0]!, lt: end });
+    const end = `${wanted[wanted.length - 1]!}\u0020`; // past every key of the last prefix
+    const cursor = this.store.cursor(index, { gte: wanted[0]! + SEP, lt: end });
     try {
       let p = 0;
       // The list of wanted[p], looked up when p has a record (most have).
@@ -357,29 +374,29 @@ export class QueryContext {
         step = Math.min(step * 2, MERGE_MAX);
         for (const h of hits) {
           const key = h.key;
-          let own = key.startsWith(wanted[p]!);
-          if (!own && compareKeys(wanted[p]!, key) < 0) {
+          let own = isUnder(key, wanted[p]!);
+          if (!own && prefixBefore(wanted[p]!, key)) {
             do {
               if (++p >= wanted.length) return;
-              own = key.startsWith(wanted[p]!);
-            } while (!own && compareKeys(wanted[p]!, key) < 0);
+              own = isUnder(key, wanted[p]!);
+            } while (!own && prefixBefore(wanted[p]!, key));
             list = undefined;
           }
-          const prefix = wanted[p]!;
+          const id = wanted[p]!;
           if (own) {
             foreign = 0;
-            list ??= out.get(prefix.slice(0, -1))!;
+            list ??= out.get(id)!;
             const value = typeof h.value === "string" ? h.value : Buffer.from(h.value).toString();
             // Same as parseEntry: time and log index are the last two ␟ parts (and the id all
             // before them: the wanted id, unless the time part itself holds a ␟).
             const b = key.lastIndexOf(SEP);
             const a = key.lastIndexOf(SEP, b - 1);
-            if (a === prefix.length - 1) list.push(shared.entry(key, a, b, value));
+            if (a === id.length) list.push(shared.entry(key, a, b, value));
             else list.push(parseEntry(key, value));
           } else if (++foreign > MERGE_GAP) {
-            // `prefix` lies ahead of this key (the loop above stopped there): jump to it and
-            // drop the rest of these hits, which all lie before it or are read again.
-            cursor.seek(prefix);
+            // The prefix of `id` lies ahead of this key (the loop above stopped there): jump to
+            // it and drop the rest of these hits, which all lie before it or are read again.
+            cursor.seek(id + SEP);
             step = MERGE_FIRST;
             foreign = 0;
             continue read;
