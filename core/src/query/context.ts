@@ -330,10 +330,27 @@ export class QueryContext {
       out.set(wanted[0]!, await this.entries(index, wanted[0]!));
       return out;
     }
+    await this.scanMany(index, wanted, (id, es) => out.set(id, es), plain);
+    return out;
+  }
+
+  /**
+   * The merged reads of entriesMany for distinct ids without ␟: calls `sink(id, records)` for
+   * each id that has records, in key order, once its records are all read. `plain`: whether
+   * the caller already knows no id holds a code unit below ␟ or ≥ U+D800 (see below).
+   */
+  async scanMany(
+    index: "id" | "class",
+    ids: readonly string[],
+    sink: (id: string, es: Entry[]) => void,
+    plain = !ids.some((id) => NOT_PLAIN.test(id)),
+  ): Promise<void> {
+    if (ids.length === 0) return;
     // The reads go in key order, which is code point order (compareKeys) of the prefixes
     // `id ␟`; with ␟ in none of them their ranges are disjoint and in this order. Without
     // code units below ␟ (U+001F) the prefixes sort as the ids do, and without code units
     // ≥ U+D800 UTF-16 order is code point order: then the native sort of the ids will do.
+    const wanted = ids.slice();
     if (plain) wanted.sort();
     else wanted.sort((a, b) => compareKeys(a + SEP, b + SEP));
     // A few slices of the key range are read at once, so the store fetches one while the
@@ -343,13 +360,12 @@ export class QueryContext {
     const slices: string[][] = [];
     for (let s = 0; s < wanted.length; s += size) slices.push(wanted.slice(s, s + size));
     const shared = new SharedEntries(wanted.length);
-    await Promise.all(slices.map((w) => this.mergedScan(index, w, out, shared)));
-    return out;
+    await Promise.all(slices.map((w) => this.mergedScan(index, w, sink, shared)));
   }
 
   /**
-   * Merged reads over sorted, disjoint prefixes `id ␟` (see entriesMany); fills each id's list
-   * in `out`. One store cursor runs from the first wanted prefix to the last; when it
+   * Merged reads over sorted, disjoint prefixes `id ␟` (see entriesMany); hands each id's
+   * records to `sink` once read. One store cursor runs from the first wanted prefix to the last; when it
    * meets more than MERGE_GAP records of other identifiers in a row it seeks to the next
    * wanted prefix. It reads a few records after each seek and doubles the count while they
    * keep being wanted, so a seek never makes the store fetch many rows nobody reads.
@@ -357,35 +373,37 @@ export class QueryContext {
   private async mergedScan(
     index: string,
     wanted: readonly string[],
-    out: ReadonlyMap<string, Entry[]>,
+    sink: (id: string, es: Entry[]) => void,
     shared: SharedEntries,
   ): Promise<void> {
     const end = `${wanted[wanted.length - 1]!}\u0020`; // past every key of the last prefix
     const cursor = this.store.cursor(index, { gte: wanted[0]! + SEP, lt: end });
     try {
       let p = 0;
-      // The list of wanted[p], looked up when p has a record (most have).
+      // The records of wanted[p] read so far (undefined: none yet).
       let list: Entry[] | undefined;
       let step = MERGE_FIRST;
       let foreign = 0;
       read: while (p < wanted.length) {
         const hits = await cursor.next(step);
-        if (hits.length === 0) return; // the range ran out: no wanted prefix left has records
+        if (hits.length === 0) break; // the range ran out: no wanted prefix left has records
         step = Math.min(step * 2, MERGE_MAX);
         for (const h of hits) {
           const key = h.key;
           let own = isUnder(key, wanted[p]!);
           if (!own && prefixBefore(wanted[p]!, key)) {
+            // wanted[p] is done: the keys have passed its prefix.
+            if (list !== undefined) sink(wanted[p]!, list);
+            list = undefined;
             do {
               if (++p >= wanted.length) return;
               own = isUnder(key, wanted[p]!);
             } while (!own && prefixBefore(wanted[p]!, key));
-            list = undefined;
           }
           const id = wanted[p]!;
           if (own) {
             foreign = 0;
-            list ??= out.get(id)!;
+            list ??= [];
             const value = typeof h.value === "string" ? h.value : Buffer.from(h.value).toString();
             // Same as parseEntry: time and log index are the last two ␟ parts (and the id all
             // before them: the wanted id, unless the time part itself holds a ␟).
@@ -403,6 +421,7 @@ export class QueryContext {
           }
         }
       }
+      if (list !== undefined && p < wanted.length) sink(wanted[p]!, list);
     } finally {
       await cursor.close();
     }
@@ -671,6 +690,15 @@ export class Walk {
       this.classMemo.set(id, p);
     }
     return p;
+  }
+
+  /**
+   * What usableIds gives for an identifier whose records (as `QueryContext.entries` reads
+   * them) are `es`.
+   */
+  usableOf(es: Entry[]): Entry[] {
+    const own = withoutDeclarations(es);
+    return this.ctx.hasDeclaredIndexes ? own.filter((e) => this.usable(e)) : own;
   }
 
   /** Records that stitch: also without events declared erroneous (their corrections are used instead). */

@@ -46,6 +46,13 @@ function later(a: Entry | undefined, b: Entry | undefined): Entry | undefined {
   return a.index >= b.index ? a : b;
 }
 
+interface UnitState {
+  /** The lot the unit was reached through ("": not through a lot). */
+  lot: string;
+  /** Its usable records (Walk.usableIds), once read. */
+  usable: readonly Entry[] | undefined;
+}
+
 interface Last {
   any?: Entry;
   withDisposition?: Entry;
@@ -102,8 +109,8 @@ export class RecallWalker {
   private readonly seedLots = new Set<string>();
   private readonly lots = new Set<string>();
   private readonly lotsDerived = new Set<string>();
-  /** Affected units → the lot they were reached through ("": not through a lot). */
-  private readonly units = new Map<string, string>();
+  /** Affected units → what the walk knows of each (one map: a recall reaches 140k units). */
+  private readonly units = new Map<string, UnitState>();
   private readonly containers = new Set<string>();
   private readonly xfs = new Map<string, RecallTransformation>();
   private lotQ: string[] = [];
@@ -155,16 +162,22 @@ export class RecallWalker {
       const lotQ = this.lotQ.splice(0);
       await this.ctx.chunked(lotQ, (l) => this.expandLot(l));
       // A frontier of units or containers is read in merged scans, not one scan each.
+      // Their records go into their state, not the walk's memo (nobody else asks for them).
       const unitQ = this.unitQ.splice(0);
-      await this.walk.prefetchIds(unitQ);
-      // Units whose records the prefetch read are expanded without a promise each.
-      const unread: string[] = [];
+      const odd: string[] = []; // holding ␟: read on their own
+      const plain: string[] = [];
+      for (const u of unitQ) (u.includes(SEP) ? odd : plain).push(u);
+      await this.ctx.scanMany("id", plain, (id, es) => {
+        this.units.get(id)!.usable = this.walk.usableOf(es);
+      });
+      await this.ctx.chunked(odd, async (u) => {
+        this.units.get(u)!.usable = await this.walk.usableIds(u);
+      });
       for (const u of unitQ) {
-        const es = this.walk.usableIdsSync(u);
-        if (es === undefined) unread.push(u);
-        else this.expandUnitEntries(es);
+        const st = this.units.get(u)!;
+        st.usable ??= [];
+        this.expandUnitEntries(st.usable);
       }
-      await this.ctx.chunked(unread, (u) => this.expandUnit(u));
       const xfQ = this.xfQ.splice(0);
       await this.ctx.chunked(xfQ, (x) => this.expandXf(x));
       const cQ = this.containerQ.splice(0);
@@ -184,9 +197,9 @@ export class RecallWalker {
   private addUnit(id: string, lot?: string): void {
     const known = this.units.get(id);
     if (known === undefined) {
-      this.units.set(id, lot ?? "");
+      this.units.set(id, { lot: lot ?? "", usable: undefined });
       this.unitQ.push(id);
-    } else if (known === "" && lot !== undefined) this.units.set(id, lot);
+    } else if (known.lot === "" && lot !== undefined) known.lot = lot;
   }
 
   private addContainer(id: string): void {
@@ -261,10 +274,6 @@ export class RecallWalker {
       // A quantity of the lot packed into a container (childQuantityList).
       if (e.role === "q" && e.link !== "" && e.type === "A") this.addContainer(e.link);
     }
-  }
-
-  private async expandUnit(id: string): Promise<void> {
-    this.expandUnitEntries(await this.walk.usableIds(id));
   }
 
   private expandUnitEntries(es: readonly Entry[]): void {
@@ -436,8 +445,9 @@ export class RecallWalker {
     const slow: Array<readonly [string, number]> = [];
     for (let i = 0; i < unitIds.length; i++) {
       const id = unitIds[i]!;
-      const usable = this.walk.usableIdsSync(id);
-      const lot = this.units.get(id) || undefined;
+      const st = this.units.get(id)!;
+      const usable = st.usable;
+      const lot = st.lot || undefined;
       // As placingSync: the usable records place the unit unless one may be a recall notice.
       if (usable !== undefined && lot !== undefined && !usable.some(maybeRecallNotice)) {
         const consumedBy = consumption(usable);
@@ -457,7 +467,7 @@ export class RecallWalker {
       // shipments): a consumed unit's end at its consumption, whatever the container did next.
       const held = await this.lastIn(id, consumedBy === undefined ? all : { from: all.from, to: consumedBy.time }, 0);
       noteShipments(id, await this.walk.usableIds(id));
-      units[i] = unitAnswer(id, consumedBy, held, this.units.get(id) || (await this.walk.lotOf(id)));
+      units[i] = unitAnswer(id, consumedBy, held, this.units.get(id)!.lot || (await this.walk.lotOf(id)));
     });
     for (const u of units) statusTotals[u.status] = (statusTotals[u.status] ?? 0) + 1;
     for (const u of units) {
