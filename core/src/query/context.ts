@@ -788,7 +788,7 @@ export class Walk {
     if (own.length === 0) return new Map();
     const parents = [...new Set(own.map((e) => e.link))];
     const parentEntries = await Promise.all(parents.map((p) => this.usableIds(p)));
-    return containmentIntervals(own, parents, parentEntries, window);
+    return containmentIntervals(own, own.length, parents, parentEntries, parents.length, window);
   }
 
   /**
@@ -802,40 +802,58 @@ export class Walk {
   ): Map<string, Interval[]> | undefined {
     const es = usable ?? this.usableIdsSync(id);
     if (es === undefined) return undefined;
-    const own = containment(es);
-    if (own.length === 0) return new Map();
-    const parents: string[] = [];
-    const parentEntries: Entry[][] = [];
-    const seen = new Set<string>();
-    for (const e of own) {
-      if (seen.has(e.link)) continue;
-      seen.add(e.link);
-      const pe = this.usableIdsSync(e.link);
+    // Working lists reused across calls (a recall asks for 140k units; nothing here yields or
+    // comes back in), filled up to counts (see containmentIntervals).
+    const { own, parents, parentEntries } = holdScratch;
+    let nOwn = 0;
+    for (const e of es) if (isContainment(e)) own[nOwn++] = e;
+    if (nOwn === 0) return new Map();
+    let nParents = 0;
+    for (let i = 0; i < nOwn; i++) {
+      const link = own[i]!.link;
+      let seen = false;
+      for (let j = 0; j < nParents && !seen; j++) seen = parents[j] === link;
+      if (seen) continue;
+      const pe = this.usableIdsSync(link);
       if (pe === undefined) return undefined;
-      parents.push(e.link);
-      parentEntries.push(pe);
+      parents[nParents] = link;
+      parentEntries[nParents++] = pe;
     }
-    return containmentIntervals(own, parents, parentEntries, window);
+    return containmentIntervals(own, nOwn, parents, parentEntries, nParents, window);
   }
 }
 
-/** An object's own containment records (EPCIS 2.0 §7.4.3: role c of an AggregationEvent). */
+/** Whether `e` is a containment record of its object (EPCIS 2.0 §7.4.3: role c of an AggregationEvent). */
+function isContainment(e: Entry): boolean {
+  return e.role === "c" && e.link !== "" && e.type !== "S";
+}
+
+/** An object's own containment records. */
 function containment(es: readonly Entry[]): Entry[] {
   // A loop, not filter: a recall asks this for every unit and container.
   const out: Entry[] = [];
-  for (const e of es) if (e.role === "c" && e.link !== "" && e.type !== "S") out.push(e);
+  for (const e of es) if (isContainment(e)) out.push(e);
   return out;
 }
 
-type ContainmentOp = "ADD" | "DELETE" | "OBSERVE";
-interface ContainmentEv {
-  time: string;
-  index: number;
-  parent: string;
-  op: ContainmentOp;
-}
+const holdScratch = { own: [] as Entry[], parents: [] as string[], parentEntries: [] as (readonly Entry[])[] };
 
-function byTimeThenIndex(a: ContainmentEv, b: ContainmentEv): number {
+/**
+ * Working lists of containmentIntervals, reused across calls: the records in play, the parent
+ * each one is about, their order, and the open intervals.
+ */
+const spanScratch = {
+  ev: [] as Entry[],
+  evParent: [] as string[],
+  order: [] as number[],
+  openParent: [] as string[],
+  openFrom: [] as string[],
+};
+
+/** Time order, then log order, of two records in spanScratch.ev (by position). */
+function byEvTime(x: number, y: number): number {
+  const a = spanScratch.ev[x]!;
+  const b = spanScratch.ev[y]!;
   return a.time < b.time ? -1 : a.time > b.time ? 1 : a.index - b.index;
 }
 
@@ -855,70 +873,85 @@ function deletesAll(e: Entry): boolean {
   return e.role === "p" && e.link === "*" && e.type === "A";
 }
 
-/** The intervals of `Walk.containers` from the object's containment records and its parents' records. */
+/**
+ * The intervals of `Walk.containers` from the object's containment records (the first `nOwn`
+ * of `own`) and its parents' records (the first `nParents`).
+ */
 function containmentIntervals(
   own: readonly Entry[],
+  nOwn: number,
   parents: readonly string[],
   parentEntries: readonly (readonly Entry[])[],
+  nParents: number,
   window: Interval,
 ): Map<string, Interval[]> {
   const out = new Map<string, Interval[]>();
-  // Working lists reused across calls (this runs to its end without yielding, and a recall
-  // calls it for 140k units), emptied again before it returns.
-  const evs = scratch.evs;
-  const openParent = scratch.openParent;
-  const openFrom = scratch.openFrom;
-  for (const e of own) {
-    const op: ContainmentOp = e.action === "DELETE" ? "DELETE" : e.action === "OBSERVE" ? "OBSERVE" : "ADD";
-    evs.push({ time: e.time, index: e.index, parent: e.link, op });
+  // This runs to its end without yielding or coming back in, so its working lists are shared
+  // (a recall calls it for 140k units). They are filled up to counts, never shortened: V8
+  // gives up an array's storage when its length drops to 0.
+  const { ev, evParent, order, openParent, openFrom } = spanScratch;
+  let n = 0;
+  // The object's own records (about their link), and every DELETE of all of a parent's
+  // children (about that parent).
+  for (let i = 0; i < nOwn; i++) {
+    const e = own[i]!;
+    ev[n] = e;
+    evParent[n++] = e.link;
   }
-  for (let i = 0; i < parents.length; i++) {
+  for (let i = 0; i < nParents; i++) {
     for (const e of parentEntries[i] ?? []) {
-      if (deletesAll(e)) evs.push({ time: e.time, index: e.index, parent: parents[i]!, op: "DELETE" });
+      if (deletesAll(e)) {
+        ev[n] = e;
+        evParent[n++] = parents[i]!;
+      }
     }
   }
-  sortSmall(evs, byTimeThenIndex);
+  for (let k = 0; k < n; k++) order[k] = k;
+  sortPrefix(order, n, byEvTime);
   // The parents the object is in and since when, in the order it entered them. Few: an ADD
   // empties the list, only OBSERVEs of other parents lengthen it.
-  for (const e of evs) {
-    const at = openParent.indexOf(e.parent);
-    if (e.op === "DELETE") {
+  let m = 0;
+  for (let o = 0; o < n; o++) {
+    const k = order[o]!;
+    const e = ev[k]!;
+    const parent = evParent[k]!;
+    let at = m - 1;
+    while (at >= 0 && openParent[at] !== parent) at--;
+    if (e.role === "p" || e.action === "DELETE") {
       if (at >= 0) {
-        pushInterval(out, window, e.parent, openFrom[at]!, e.time);
-        for (let j = at + 1; j < openParent.length; j++) {
+        pushInterval(out, window, parent, openFrom[at]!, e.time);
+        for (let j = at + 1; j < m; j++) {
           openParent[j - 1] = openParent[j]!;
           openFrom[j - 1] = openFrom[j]!;
         }
-        openParent.length--;
-        openFrom.length--;
+        m--;
       }
       continue;
     }
     if (at >= 0) continue;
-    if (e.op === "ADD") {
-      for (let j = 0; j < openParent.length; j++) pushInterval(out, window, openParent[j]!, openFrom[j]!, e.time);
-      openParent.length = 0;
-      openFrom.length = 0;
+    if (e.action !== "OBSERVE") {
+      // An ADD (or an action EPCIS does not name, taken as one) moves it out of every other.
+      for (let j = 0; j < m; j++) pushInterval(out, window, openParent[j]!, openFrom[j]!, e.time);
+      m = 0;
     }
-    openParent.push(e.parent);
-    openFrom.push(e.time);
+    openParent[m] = parent;
+    openFrom[m++] = e.time;
   }
-  for (let j = 0; j < openParent.length; j++) pushInterval(out, window, openParent[j]!, openFrom[j]!, TIME_MAX);
-  evs.length = 0;
-  openParent.length = 0;
-  openFrom.length = 0;
+  for (let j = 0; j < m; j++) pushInterval(out, window, openParent[j]!, openFrom[j]!, TIME_MAX);
   return out;
 }
 
-const scratch = { evs: [] as ContainmentEv[], openParent: [] as string[], openFrom: [] as string[] };
-
-/** Sorts `a` in place, stably, like Array.prototype.sort; without its working copy when short. */
-function sortSmall<T>(a: T[], cmp: (x: T, y: T) => number): void {
-  if (a.length > 16) {
-    a.sort(cmp);
+/**
+ * Sorts the first `n` elements of `a` in place, stably, as Array.prototype.sort would; short
+ * runs without its working copy.
+ */
+function sortPrefix(a: number[], n: number, cmp: (x: number, y: number) => number): void {
+  if (n > 16) {
+    const sorted = a.slice(0, n).sort(cmp);
+    for (let i = 0; i < n; i++) a[i] = sorted[i]!;
     return;
   }
-  for (let i = 1; i < a.length; i++) {
+  for (let i = 1; i < n; i++) {
     const x = a[i]!;
     let j = i - 1;
     while (j >= 0 && cmp(a[j]!, x) > 0) {
