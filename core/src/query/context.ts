@@ -380,8 +380,10 @@ export class QueryContext {
     const cursor = this.store.cursor(index, { gte: wanted[0]! + SEP, lt: end });
     try {
       let p = 0;
-      // The records of wanted[p] read so far (undefined: none yet).
-      let list: Entry[] | undefined;
+      // The records of wanted[p] read so far, in a working list handed on as an array of
+      // just their number (a recall keeps 140k of them; a growing [] keeps room for 17).
+      const list: Entry[] = [];
+      let count = 0;
       let step = MERGE_FIRST;
       let foreign = 0;
       read: while (p < wanted.length) {
@@ -393,8 +395,8 @@ export class QueryContext {
           let own = isUnder(key, wanted[p]!);
           if (!own && prefixBefore(wanted[p]!, key)) {
             // wanted[p] is done: the keys have passed its prefix.
-            if (list !== undefined) sink(wanted[p]!, list);
-            list = undefined;
+            if (count > 0) sink(wanted[p]!, list.slice(0, count));
+            count = 0;
             do {
               if (++p >= wanted.length) return;
               own = isUnder(key, wanted[p]!);
@@ -403,14 +405,12 @@ export class QueryContext {
           const id = wanted[p]!;
           if (own) {
             foreign = 0;
-            list ??= [];
             const value = typeof h.value === "string" ? h.value : Buffer.from(h.value).toString();
             // Same as parseEntry: time and log index are the last two ␟ parts (and the id all
             // before them: the wanted id, unless the time part itself holds a ␟).
             const b = key.lastIndexOf(SEP);
             const a = key.lastIndexOf(SEP, b - 1);
-            if (a === id.length) list.push(shared.entry(key, a, b, value));
-            else list.push(parseEntry(key, value));
+            list[count++] = a === id.length ? shared.entry(key, a, b, value) : parseEntry(key, value);
           } else if (++foreign > MERGE_GAP) {
             // The prefix of `id` lies ahead of this key (the loop above stopped there): jump to
             // it and drop the rest of these hits, which all lie before it or are read again.
@@ -421,7 +421,7 @@ export class QueryContext {
           }
         }
       }
-      if (list !== undefined && p < wanted.length) sink(wanted[p]!, list);
+      if (count > 0 && p < wanted.length) sink(wanted[p]!, list.slice(0, count));
     } finally {
       await cursor.close();
     }
