@@ -759,9 +759,8 @@ export class Walk {
     let p = this.lotMemo.get(id);
     if (p === undefined) {
       p = this.ids(id).then(async (es) => {
-        let first: Entry | undefined;
-        for (const e of es) if (e.lot !== "" && (first === undefined || e.index < first.index)) first = e;
-        if (first !== undefined) return first.lot;
+        const lot = lotIn(es);
+        if (lot !== undefined) return lot;
         if (!(await this.ctx.hasLegacyLotOf())) return undefined;
         return (await this.ctx.lookup(IX.lotOf, id))[0];
       });
@@ -826,6 +825,13 @@ export class Walk {
 /** Whether `e` is a containment record of its object (EPCIS 2.0 §7.4.3: role c of an AggregationEvent). */
 function isContainment(e: Entry): boolean {
   return e.role === "c" && e.link !== "" && e.type !== "S";
+}
+
+/** The lot that the earliest (in log order) of an identifier's records naming one names. */
+export function lotIn(es: readonly Entry[]): string | undefined {
+  let first: Entry | undefined;
+  for (const e of es) if (e.lot !== "" && (first === undefined || e.index < first.index)) first = e;
+  return first?.lot;
 }
 
 /** An object's own containment records. */

@@ -101,6 +101,8 @@ describe("recall", () => {
     expect(r.units.map((u) => u.id)).toEqual([C(ID.CB1), C(ID.CB2)].sort());
     expect(r.containers).toContain(C(ID.PB));
     expect(r.lots).toEqual([]);
+    // Not reached through their lot, they still name it: farm B commissioned them in lot M2.
+    expect(r.units.map((u) => u.lot)).toEqual([C(ID.M2), C(ID.M2)]);
   });
 
   it("recalls what was seen at a location in a time window", async () => {

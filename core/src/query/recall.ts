@@ -9,7 +9,7 @@
 import { SuyuanError } from "@suyuan/proto";
 import { canon, kindOf } from "../index/canon.ts";
 import { type Entry, IX, SEP, timeKey } from "../index/records.ts";
-import { type Interval, type QueryContext, Walk } from "./context.ts";
+import { type Interval, lotIn, type QueryContext, Walk } from "./context.ts";
 import { maybeRecallNotice } from "./notices.ts";
 import type {
   CheckpointInfo,
@@ -443,13 +443,18 @@ export class RecallWalker {
     // answered without a promise each; the rest (a record not read yet, a possible recall
     // notice, a lot to look up) take the general path below.
     const slow: Array<readonly [string, number]> = [];
+    // A unit not reached through a lot has the lot Walk.lotOf finds: from its records when no
+    // event is declared erroneous (then its usable records are all of them) and the ledger
+    // has no `lot-of` rows to fall back to.
+    const lotsFromRecords = !this.ctx.hasDeclaredIndexes;
+    const noLegacyLots = lotsFromRecords && !(await this.ctx.hasLegacyLotOf());
     for (let i = 0; i < unitIds.length; i++) {
       const id = unitIds[i]!;
       const st = this.units.get(id)!;
       const usable = st.usable;
-      const lot = st.lot || undefined;
+      const lot = st.lot || (lotsFromRecords && usable !== undefined ? lotIn(usable) : undefined);
       // As placingSync: the usable records place the unit unless one may be a recall notice.
-      if (usable !== undefined && lot !== undefined && !usable.some(maybeRecallNotice)) {
+      if (usable !== undefined && (lot !== undefined || noLegacyLots) && !usable.some(maybeRecallNotice)) {
         const consumedBy = consumption(usable);
         const window = consumedBy === undefined ? all : { from: all.from, to: consumedBy.time };
         const held = this.lastInSync(id, window, 0, usable);
