@@ -63,6 +63,7 @@ describe("QueryContext.entriesMany", () => {
     const unusual = ["urn:c", "urn:c\u0001x", "urn:w\uffff", "urn:w\u{1F600}", "urn:w"];
     for (const id of unusual) put(id, 2);
     wanted.push(...unusual);
+    put("urn:x", 1);
     wanted.push(odd, "urn:odd", "urn:none", wanted[0]!); // and a repeat
     await store.append({ entries: [], indexes: recs });
 
@@ -90,6 +91,11 @@ describe("QueryContext.entriesMany", () => {
       [["08.000Z", "urn:loc:5000"]],
     ]);
     for (const id of unusual) expect(got.get(id), id).toHaveLength(2);
+    // Only plain ids wanted, with keys of wide ones between them (read over, not wanted).
+    const plainOnly = await ctx.entriesMany("id", ["urn:w", "urn:x"]);
+    expect(plainOnly.get("urn:w")).toEqual(await ctx.entries("id", "urn:w"));
+    expect(plainOnly.get("urn:x")).toEqual(await ctx.entries("id", "urn:x"));
+    expect(plainOnly.get("urn:x")).toHaveLength(1);
     expect(got.get(wanted[0]!)).toHaveLength(0);
     expect(got.get(wanted[1]!)).toHaveLength(1);
     await store.close();

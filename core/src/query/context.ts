@@ -87,11 +87,15 @@ function isUnder(key: string, id: string): boolean {
   return key.charCodeAt(id.length) === SEP_CODE && key.startsWith(id);
 }
 
-/** Whether the prefix `id ␟` sorts before `key` (code point order) that is not under it. */
-function prefixBefore(id: string, key: string): boolean {
+/**
+ * Whether the prefix `id ␟` sorts before `key` (code point order) that is not under it.
+ * `plain`: the id has no code unit ≥ U+D800, so at the first difference at most one side has
+ * one, where UTF-16 order is code point order and the native comparison will do.
+ */
+function prefixBefore(id: string, key: string, plain: boolean): boolean {
   // A key that extends the id compares with ␟ at that place; any other, as the id does.
   if (key.startsWith(id)) return key.length > id.length && key.charCodeAt(id.length) > SEP_CODE;
-  return compareKeys(id, key) < 0;
+  return plain ? id < key : compareKeys(id, key) < 0;
 }
 const SHARED_CACHE = 4096;
 /**
@@ -360,7 +364,7 @@ export class QueryContext {
     const slices: string[][] = [];
     for (let s = 0; s < wanted.length; s += size) slices.push(wanted.slice(s, s + size));
     const shared = new SharedEntries(wanted.length);
-    await Promise.all(slices.map((w) => this.mergedScan(index, w, sink, shared)));
+    await Promise.all(slices.map((w) => this.mergedScan(index, w, sink, shared, plain)));
   }
 
   /**
@@ -375,6 +379,7 @@ export class QueryContext {
     wanted: readonly string[],
     sink: (id: string, es: Entry[]) => void,
     shared: SharedEntries,
+    plain: boolean,
   ): Promise<void> {
     const end = `${wanted[wanted.length - 1]!}\u0020`; // past every key of the last prefix
     const cursor = this.store.cursor(index, { gte: wanted[0]! + SEP, lt: end });
@@ -393,14 +398,14 @@ export class QueryContext {
         for (const h of hits) {
           const key = h.key;
           let own = isUnder(key, wanted[p]!);
-          if (!own && prefixBefore(wanted[p]!, key)) {
+          if (!own && prefixBefore(wanted[p]!, key, plain)) {
             // wanted[p] is done: the keys have passed its prefix.
             if (count > 0) sink(wanted[p]!, list.slice(0, count));
             count = 0;
             do {
               if (++p >= wanted.length) return;
               own = isUnder(key, wanted[p]!);
-            } while (!own && prefixBefore(wanted[p]!, key));
+            } while (!own && prefixBefore(wanted[p]!, key, plain));
           }
           const id = wanted[p]!;
           if (own) {
