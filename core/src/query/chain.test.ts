@@ -2,7 +2,7 @@ import { leafHash, verifyInclusion } from "@suyuan/proto";
 import { afterEach, describe, expect, it } from "vitest";
 import { decodeRecord } from "../model.ts";
 import { QueryEngine } from "./engine.ts";
-import { appendNamed, type Built, buildLedger, C, ID, mainOrder, masterData } from "./test-fixtures.ts";
+import { appendNamed, type Built, buildLedger, C, events, ID, mainOrder, masterData } from "./test-fixtures.ts";
 import type { ChainAnswer } from "./types.ts";
 
 let open: Built[] = [];
@@ -20,6 +20,29 @@ async function setup(order = mainOrder()): Promise<{ b: Built; q: QueryEngine }>
 const steps = (b: Built, c: ChainAnswer) => c.steps.map((s) => [b.nameAt.get(s.proof.logIndex), s.via]);
 
 describe("getChain", () => {
+  it("an event that joins both through a container and through the lot joins through the container", async () => {
+    // Observed on 7 June while case SC held B1: the case and a quantity of B1's lot J1.
+    const all = events();
+    all.checkSC = {
+      type: "ObjectEvent",
+      eventTime: "2024-06-07T09:00:00.000+08:00",
+      eventTimeZoneOffset: "+08:00",
+      action: "OBSERVE",
+      epcList: [ID.SC],
+      quantityList: [{ epcClass: ID.J1, quantity: 4, uom: "H87" }],
+      bizStep: "inspecting",
+    };
+    const b = await buildLedger([...mainOrder(), "checkSC"], all);
+    open.push(b);
+    const q = new QueryEngine({ store: b.store, ledger: b.log, master: masterData() });
+    const c = await q.getChain(ID.B1);
+    // The container's events are taken first, the lot's after them (EPCIS 2.0 §7.4.3 then the
+    // lot): the first way an event joins names it.
+    expect(steps(b, c)).toContainEqual(["checkSC", `container:${C(ID.SC)}`]);
+    expect(steps(b, c).filter(([n]) => n === "checkSC")).toHaveLength(1);
+    expect(steps(b, c)).toContainEqual(["inspectJ1", `lot:${C(ID.J1)}`]);
+  });
+
   it("stitches a bottle's chain in event-time order: inputs' origins at both farms, lot, self, container", async () => {
     const { b, q } = await setup();
     const c = await q.getChain(ID.B1);

@@ -17,6 +17,9 @@ interface Collected {
   via: string;
 }
 
+/** Where a walk puts the events it finds (with how they join the chain). */
+type Collect = (e: Entry, via: string) => void;
+
 export class ChainBuilder {
   private readonly walk: Walk;
   private readonly steps = new Map<number, Collected>();
@@ -27,17 +30,18 @@ export class ChainBuilder {
     this.walk = new Walk(ctx);
   }
 
-  private add(e: Entry, via: string): void {
+  /** The first way an event joins the chain names its `via`. */
+  private readonly add: Collect = (e, via) => {
     if (!this.steps.has(e.index)) this.steps.set(e.index, { via });
-  }
+  };
 
   async build(code: string, canonicalId: string, checkpoint: CheckpointInfo): Promise<ChainAnswer> {
     const kind = kindOf(canonicalId);
     let lot: string | undefined;
     if (kind === "lot" || kind === "class") {
-      await this.classChain(canonicalId, ALL_TIME, "self", 0);
+      await this.classChain(canonicalId, ALL_TIME, "self", 0, this.add);
     } else {
-      lot = await this.unitChain(canonicalId, ALL_TIME, undefined, 0);
+      lot = await this.unitChain(canonicalId, ALL_TIME, undefined, 0, this.add);
     }
     const steps = await this.render();
     const answer: ChainAnswer = { code, canonical: canonicalId, kind, steps, checkpoint };
@@ -55,18 +59,38 @@ export class ChainBuilder {
     window: Interval,
     via: string | undefined,
     xfDepth: number,
+    add: Collect,
   ): Promise<string | undefined> {
     const own = await this.walk.ids(id);
-    for (const e of own) if (inWindow(e.time, window)) this.add(e, via ?? "self");
-    await this.containerEvents(id, window, via, 0);
-    const lot = await this.walk.lotOf(id);
-    if (lot !== undefined) await this.classChain(lot, window, via ?? `lot:${lot}`, xfDepth);
-    await this.backThroughTransformations(own, window, xfDepth);
+    for (const e of own) if (inWindow(e.time, window)) add(e, via ?? "self");
+    // The containers' events and the lot's (with the origins through transformations) are
+    // read at once: each is a few store round trips one after another, and a chain's time is
+    // mostly waiting on them. The lot's join after the containers', as if read in turn.
+    const fromLot: Array<[Entry, string]> = [];
+    const [, lot] = await Promise.all([
+      this.containerEvents(id, window, via, 0, add),
+      (async () => {
+        const later: Collect = (e, v) => {
+          fromLot.push([e, v]);
+        };
+        const lot = await this.walk.lotOf(id);
+        if (lot !== undefined) await this.classChain(lot, window, via ?? `lot:${lot}`, xfDepth, later);
+        await this.backThroughTransformations(own, window, xfDepth, later);
+        return lot;
+      })(),
+    ]);
+    for (const [e, v] of fromLot) add(e, v);
     return lot;
   }
 
   /** Events of the containers that held `id`, each only while it held it, recursively. */
-  private async containerEvents(id: string, window: Interval, via: string | undefined, depth: number): Promise<void> {
+  private async containerEvents(
+    id: string,
+    window: Interval,
+    via: string | undefined,
+    depth: number,
+    add: Collect,
+  ): Promise<void> {
     if (depth >= MAX_CONTAINER_DEPTH) return;
     const held = await this.walk.containers(id, window);
     for (const [parent, intervals] of held) {
@@ -77,22 +101,28 @@ export class ChainBuilder {
         const key = `c${SEP}${parent}${SEP}${iv.from}${SEP}${iv.to}${SEP}${via ?? ""}`;
         if (this.visited.has(key)) continue;
         this.visited.add(key);
-        for (const e of pEntries) if (inWindow(e.time, iv)) this.add(e, via ?? `container:${parent}`);
-        await this.containerEvents(parent, iv, via, depth + 1);
+        for (const e of pEntries) if (inWindow(e.time, iv)) add(e, via ?? `container:${parent}`);
+        await this.containerEvents(parent, iv, via, depth + 1, add);
       }
     }
   }
 
   /** Class-level (lot or GTIN) events within `window`, and the lot's own origins. */
-  private async classChain(classId: string, window: Interval, via: string, xfDepth: number): Promise<void> {
+  private async classChain(
+    classId: string,
+    window: Interval,
+    via: string,
+    xfDepth: number,
+    add: Collect,
+  ): Promise<void> {
     const key = `l${SEP}${classId}${SEP}${window.from}${SEP}${window.to}${SEP}${via}`;
     if (this.visited.has(key)) return;
     this.visited.add(key);
     const es = await this.walk.classes(classId);
     // A quantity of the lot consumed by a transformation (role i) is the lot's forward
     // story (a recall's), not this object's: only the lot's other events join.
-    for (const e of es) if (e.role !== "i" && inWindow(e.time, window)) this.add(e, via);
-    await this.backThroughTransformations(es, window, xfDepth);
+    for (const e of es) if (e.role !== "i" && inWindow(e.time, window)) add(e, via);
+    await this.backThroughTransformations(es, window, xfDepth, add);
   }
 
   /**
@@ -100,7 +130,12 @@ export class ChainBuilder {
    * transformation that output this object (instance or lot) within the window, each input's
    * chain up to the transformation's time joins as `input:<input id>`.
    */
-  private async backThroughTransformations(es: readonly Entry[], window: Interval, xfDepth: number): Promise<void> {
+  private async backThroughTransformations(
+    es: readonly Entry[],
+    window: Interval,
+    xfDepth: number,
+    add: Collect,
+  ): Promise<void> {
     if (xfDepth >= MAX_TRANSFORM_DEPTH) return;
     const outs = new Map<string, string>(); // xfKey → latest output time
     for (const e of es) {
@@ -120,8 +155,8 @@ export class ChainBuilder {
         if (seen.has(input)) continue;
         seen.add(input);
         const w = intersect(window, { from: ALL_TIME.from, to: time }) ?? { from: ALL_TIME.from, to: time };
-        if (level === "c") await this.classChain(input, w, `input:${input}`, xfDepth + 1);
-        else await this.unitChain(input, w, `input:${input}`, xfDepth + 1);
+        if (level === "c") await this.classChain(input, w, `input:${input}`, xfDepth + 1, add);
+        else await this.unitChain(input, w, `input:${input}`, xfDepth + 1, add);
       }
     }
   }
