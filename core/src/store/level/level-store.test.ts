@@ -366,6 +366,22 @@ describe("LevelStore specifics", () => {
     await rejectsWithCode(store.getCheckpoint(), "STORE_CORRUPT");
     await store.close();
   });
+
+  it("refuses a range of entries with a row missing, read by key (short) or by iterator (long)", async () => {
+    const dir = freshDir();
+    const store = new LevelStore(dir);
+    await store.open();
+    await store.append({ entries: entries(0, 20), indexes: [] });
+    await store.close();
+    await raw(dir, (db) => db.del(b("e!0000000000000a")));
+    await store.open();
+    expect((await store.getEntries(0, 3)).map((e) => e.index)).toEqual([0, 1, 2]);
+    expect((await store.getEntries(11, 9)).map((e) => e.index)).toEqual([11, 12, 13, 14, 15, 16, 17, 18, 19]);
+    await rejectsWithCode(store.getEntries(9, 2), "STORE_CORRUPT");
+    await rejectsWithCode(store.getEntries(0, 20), "STORE_CORRUPT");
+    await rejectsWithCode(store.getEntry(10), "STORE_CORRUPT");
+    await store.close();
+  });
 });
 
 describe("prefixEnd (the exclusive upper bound of a prefix range)", () => {
