@@ -51,12 +51,15 @@ export interface Interval {
 export const ALL_TIME: Interval = { from: TIME_MIN, to: TIME_MAX };
 
 export function intersect(a: Interval, b: Interval): Interval | undefined {
+  return clip(a.from, a.to, b);
+}
+
+/** intersect({ from, to }, w), without making the first interval. */
+function clip(from: string, to: string, w: Interval): Interval | undefined {
   // Time keys are strings (ISO, sortable): compared as text, not with Math.min/max.
-  let from = a.from;
-  if (b.from > from) from = b.from;
-  let to = a.to;
-  if (b.to < to) to = b.to;
-  return from <= to ? { from, to } : undefined;
+  const f = w.from > from ? w.from : from;
+  const t = w.to < to ? w.to : to;
+  return f <= t ? { from: f, to: t } : undefined;
 }
 
 export function inWindow(t: string, w: Interval): boolean {
@@ -315,12 +318,24 @@ export class QueryContext {
    */
   async entriesMany(index: "id" | "class", ids: Iterable<string>): Promise<Map<string, Entry[]>> {
     const out = new Map<string, Entry[]>();
+    for (const id of ids) if (!out.has(id)) out.set(id, []);
+    await this.scanMany(index, [...out.keys()], (id, es) => out.set(id, es));
+    return out;
+  }
+
+  /**
+   * The reads of entriesMany for distinct ids: calls `sink(id, records)` for each id that has
+   * records, once they are all read (in key order for the merged reads).
+   */
+  async scanMany(
+    index: "id" | "class",
+    ids: readonly string[],
+    sink: (id: string, es: Entry[]) => void,
+  ): Promise<void> {
     const wanted: string[] = [];
     const lone: string[] = [];
     let plain = true;
     for (const id of ids) {
-      if (out.has(id)) continue;
-      out.set(id, []);
       // An identifier containing ␟ could nest inside another's prefix range: merging
       // assumes disjoint ranges, so such (odd) identifiers are scanned on their own.
       if (id.includes(SEP)) lone.push(id);
@@ -329,32 +344,18 @@ export class QueryContext {
         if (plain && NOT_PLAIN.test(id)) plain = false;
       }
     }
-    await Promise.all(lone.map(async (id) => out.set(id, await this.entries(index, id))));
-    if (wanted.length === 1) {
-      out.set(wanted[0]!, await this.entries(index, wanted[0]!));
-      return out;
-    }
-    await this.scanMany(index, wanted, (id, es) => out.set(id, es), plain);
-    return out;
-  }
-
-  /**
-   * The merged reads of entriesMany for distinct ids without ␟: calls `sink(id, records)` for
-   * each id that has records, in key order, once its records are all read. `plain`: whether
-   * the caller already knows no id holds a code unit below ␟ or ≥ U+D800 (see below).
-   */
-  async scanMany(
-    index: "id" | "class",
-    ids: readonly string[],
-    sink: (id: string, es: Entry[]) => void,
-    plain = !ids.some((id) => NOT_PLAIN.test(id)),
-  ): Promise<void> {
-    if (ids.length === 0) return;
+    if (wanted.length === 1) lone.push(wanted.pop()!);
+    await Promise.all(
+      lone.map(async (id) => {
+        const es = await this.entries(index, id);
+        if (es.length > 0) sink(id, es);
+      }),
+    );
+    if (wanted.length === 0) return;
     // The reads go in key order, which is code point order (compareKeys) of the prefixes
     // `id ␟`; with ␟ in none of them their ranges are disjoint and in this order. Without
     // code units below ␟ (U+001F) the prefixes sort as the ids do, and without code units
     // ≥ U+D800 UTF-16 order is code point order: then the native sort of the ids will do.
-    const wanted = ids.slice();
     if (plain) wanted.sort();
     else wanted.sort((a, b) => compareKeys(a + SEP, b + SEP));
     // A few slices of the key range are read at once, so the store fetches one while the
@@ -369,9 +370,9 @@ export class QueryContext {
 
   /**
    * Merged reads over sorted, disjoint prefixes `id ␟` (see entriesMany); hands each id's
-   * records to `sink` once read. One store cursor runs from the first wanted prefix to the last; when it
-   * meets more than MERGE_GAP records of other identifiers in a row it seeks to the next
-   * wanted prefix. It reads a few records after each seek and doubles the count while they
+   * records to `sink` once read. One store cursor runs from the first wanted prefix to the
+   * last; when it meets more than MERGE_GAP records of other identifiers in a row it seeks to
+   * the next wanted prefix. It reads a few records after each seek and doubles the count while they
    * keep being wanted, so a seek never makes the store fetch many rows nobody reads.
    */
   private async mergedScan(
@@ -637,7 +638,7 @@ export class Walk {
   private readonly lotMemo = new Map<string, Promise<string | undefined>>();
   private readonly placingMemo = new Map<string, Promise<Entry[]>>();
   /** The settled values of `idMemo` (what `ids` resolves to), for the synchronous readers. */
-  private idDone = new Map<string, Entry[]>();
+  private readonly idDone = new Map<string, Entry[]>();
 
   constructor(readonly ctx: QueryContext) {}
 
@@ -673,19 +674,9 @@ export class Walk {
     if (todo.length < 2) return;
     const all = await this.ctx.entriesMany("id", todo);
     for (const [id, es] of all) {
-      // A concurrent ids(id) may have memoised its own (equal) answer meanwhile: it stays.
-      if (this.idMemo.has(id) || this.idDone.has(id)) all.delete(id);
-      else {
-        const own = withoutDeclarations(es);
-        if (own !== es) all.set(id, own);
-      }
+      // A concurrent ids(id) may have memoised its own (equal) answer meanwhile.
+      if (!this.idMemo.has(id) && !this.idDone.has(id)) this.idDone.set(id, withoutDeclarations(es));
     }
-    // The smaller map joins the larger (a recall's frontier of 140k units is not copied
-    // into the memo one identifier at a time).
-    if (all.size > this.idDone.size) {
-      for (const [id, es] of this.idDone) all.set(id, es);
-      this.idDone = all;
-    } else for (const [id, es] of all) this.idDone.set(id, es);
   }
 
   classes(id: string): Promise<Entry[]> {
@@ -702,16 +693,20 @@ export class Walk {
    * them) are `es`.
    */
   usableOf(es: Entry[]): Entry[] {
-    const own = withoutDeclarations(es);
-    return this.ctx.hasDeclaredIndexes ? own.filter((e) => this.usable(e)) : own;
+    return this.usableAmong(withoutDeclarations(es));
+  }
+
+  /**
+   * `es` without events declared erroneous. Most ledgers declare few events erroneous: without
+   * any, every record is usable, and the list is handed out as is (callers never mutate it).
+   */
+  private usableAmong(es: Entry[]): Entry[] {
+    return this.ctx.hasDeclaredIndexes ? es.filter((e) => this.usable(e)) : es;
   }
 
   /** Records that stitch: also without events declared erroneous (their corrections are used instead). */
   async usableIds(id: string): Promise<Entry[]> {
-    const es = await this.ids(id);
-    // Most ledgers declare few events erroneous: without any, every record is usable (and
-    // the memoised list is handed out as is; callers never mutate it).
-    return this.ctx.hasDeclaredIndexes ? es.filter((e) => this.usable(e)) : es;
+    return this.usableAmong(await this.ids(id));
   }
 
   /**
@@ -721,7 +716,7 @@ export class Walk {
   usableIdsSync(id: string): Entry[] | undefined {
     const es = this.idDone.get(id);
     if (es === undefined) return undefined;
-    return this.ctx.hasDeclaredIndexes ? es.filter((e) => this.usable(e)) : es;
+    return this.usableAmong(es);
   }
 
   /**
@@ -752,8 +747,7 @@ export class Walk {
   }
 
   async usableClasses(id: string): Promise<Entry[]> {
-    const es = await this.classes(id);
-    return this.ctx.hasDeclaredIndexes ? es.filter((e) => this.usable(e)) : es;
+    return this.usableAmong(await this.classes(id));
   }
 
   /**
@@ -869,11 +863,8 @@ function byEvTime(x: number, y: number): number {
 }
 
 function pushInterval(out: Map<string, Interval[]>, window: Interval, p: string, from: string, to: string): void {
-  // intersect({ from, to }, window), without the objects when it is empty.
-  const f = window.from > from ? window.from : from;
-  const t = window.to < to ? window.to : to;
-  if (f > t) return;
-  const c = { from: f, to: t };
+  const c = clip(from, to, window);
+  if (c === undefined) return;
   const list = out.get(p);
   if (list) list.push(c);
   else out.set(p, [c]);

@@ -164,14 +164,8 @@ export class RecallWalker {
       // A frontier of units or containers is read in merged scans, not one scan each.
       // Their records go into their state, not the walk's memo (nobody else asks for them).
       const unitQ = this.unitQ.splice(0);
-      const odd: string[] = []; // holding ␟: read on their own
-      const plain: string[] = [];
-      for (const u of unitQ) (u.includes(SEP) ? odd : plain).push(u);
-      await this.ctx.scanMany("id", plain, (id, es) => {
+      await this.ctx.scanMany("id", unitQ, (id, es) => {
         this.units.get(id)!.usable = this.walk.usableOf(es);
-      });
-      await this.ctx.chunked(odd, async (u) => {
-        this.units.get(u)!.usable = await this.walk.usableIds(u);
       });
       for (const u of unitQ) {
         const st = this.units.get(u)!;
