@@ -120,7 +120,8 @@ export const verifyCommand: Command = {
           field: "data",
         });
       }
-      const store = new core.LevelStore(ledgerDir);
+      // No event-hash filter: an audit reads, and leaves the directory as it found it.
+      const store = new core.LevelStore(ledgerDir, { eventHashFilter: false });
       await store.open();
       try {
         return printReport(await core.verifyStore(store, key), io);

@@ -3,10 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Level } from "level";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bytes, entries, rejectsWithCode, sha } from "../conformance/fixtures.ts";
+import { bytes, entries, entry, rejectsWithCode, sha } from "../conformance/fixtures.ts";
 import { runStoreConformance } from "../conformance/suite.ts";
 import type { NodeHash } from "../store.ts";
-import { LevelStore } from "./level-store.ts";
+import { parseHashFilter } from "./hash-filter.ts";
+import { FILTER_FILE, LevelStore } from "./level-store.ts";
 
 let root: string;
 let n = 0;
@@ -381,6 +382,153 @@ describe("LevelStore specifics", () => {
     await rejectsWithCode(store.getEntries(0, 20), "STORE_CORRUPT");
     await rejectsWithCode(store.getEntry(10), "STORE_CORRUPT");
     await store.close();
+  });
+});
+
+describe("LevelStore event-hash filter", () => {
+  const hashesOf = (start: number, count: number, tag = "e") => entries(start, count, tag).map((e) => e.eventHash);
+  const indexesOf = (start: number, count: number) => Array.from({ length: count }, (_, i) => start + i);
+  const none = (count: number) => new Array(count).fill(undefined);
+  /** An entry at `index` carrying the event hash of entry `of` (a resent event). */
+  const resent = (index: number, of: number) => ({ ...entry(index, "dup"), eventHash: entry(of).eventHash });
+  const covered = async (dir: string) => {
+    const saved = parseHashFilter(await readFile(join(dir, FILTER_FILE)));
+    if ("problem" in saved) throw new Error(saved.problem);
+    return saved.covered;
+  };
+
+  it("finds every stored hash and no other, before and after a restart that saved the filter", async () => {
+    const dir = freshDir();
+    const store = new LevelStore(dir);
+    await store.open();
+    expect(store.level.eventHashFilterReady).toBe(true);
+    await store.append({ entries: entries(0, 50), indexes: [] });
+    expect(await store.findByEventHashes([...hashesOf(0, 50), ...hashesOf(0, 3, "other")])).toEqual([
+      ...indexesOf(0, 50),
+      ...none(3),
+    ]);
+    await rejectsWithCode(store.append({ entries: [resent(50, 7)], indexes: [] }), "STORE_DUPLICATE");
+    await store.close();
+    expect(await covered(dir)).toBe(50);
+    await store.open();
+    expect(store.level.eventHashFilterReady).toBe(true);
+    expect(await store.findByEventHashes([...hashesOf(0, 50), ...hashesOf(0, 3, "other")])).toEqual([
+      ...indexesOf(0, 50),
+      ...none(3),
+    ]);
+    await rejectsWithCode(store.append({ entries: [resent(50, 49)], indexes: [] }), "STORE_DUPLICATE");
+    await store.append({ entries: entries(50, 5), indexes: [] });
+    expect(await store.findByEventHashes(hashesOf(48, 7))).toEqual(indexesOf(48, 7));
+    await store.close();
+  });
+
+  it("adds the entries appended after a saved filter was written (a core that stopped without saving)", async () => {
+    const dir = freshDir();
+    const store = new LevelStore(dir);
+    await store.open();
+    await store.append({ entries: entries(0, 10), indexes: [] });
+    await store.close();
+    const old = await readFile(join(dir, FILTER_FILE)); // covers entries 0..9
+    await store.open();
+    await store.append({ entries: entries(10, 20), indexes: [] });
+    await store.close();
+    await writeFile(join(dir, FILTER_FILE), old);
+    await store.open();
+    expect(store.level.eventHashFilterReady).toBe(true);
+    // Without the catch-up the filter would rule entries 10..29 out.
+    expect(await store.findByEventHashes(hashesOf(0, 30))).toEqual(indexesOf(0, 30));
+    await rejectsWithCode(store.append({ entries: [resent(30, 25)], indexes: [] }), "STORE_DUPLICATE");
+    await store.close();
+    expect(await covered(dir)).toBe(30);
+  });
+
+  it("rebuilds from the log a filter file that is altered, another log's, or ahead of the log", async () => {
+    const other = freshDir();
+    const o = new LevelStore(other);
+    await o.open();
+    await o.append({ entries: entries(0, 40, "o"), indexes: [] });
+    await o.close();
+    const ahead = freshDir(); // entries 0..29, the first 10 as the store below
+    const a = new LevelStore(ahead);
+    await a.open();
+    await a.append({ entries: entries(0, 30), indexes: [] });
+    await a.close();
+
+    const dir = freshDir();
+    const store = new LevelStore(dir);
+    await store.open();
+    await store.append({ entries: entries(0, 10), indexes: [] });
+    await store.close();
+    const own = await readFile(join(dir, FILTER_FILE));
+    const altered = Buffer.from(own);
+    altered[100]! ^= 0xff;
+    const cases: [string, Buffer][] = [
+      ["altered", altered],
+      ["another log's", await readFile(join(other, FILTER_FILE))],
+      ["ahead of the log", await readFile(join(ahead, FILTER_FILE))],
+      ["not a filter", Buffer.from("hello")],
+    ];
+    for (const [what, file] of cases) {
+      await writeFile(join(dir, FILTER_FILE), file);
+      await store.open();
+      expect(store.level.eventHashFilterReady, what).toBe(true);
+      expect(await store.findByEventHashes(hashesOf(0, 10)), what).toEqual(indexesOf(0, 10));
+      await rejectsWithCode(store.append({ entries: [resent(10, 3)], indexes: [] }), "STORE_DUPLICATE");
+      await store.close();
+      // Rebuilt, and saved for this log.
+      expect(await covered(dir), what).toBe(10);
+      expect(await readFile(join(dir, FILTER_FILE)), what).toEqual(own);
+    }
+  });
+
+  it("opens a longer log at once and builds the filter behind it, keeping what is appended meanwhile", async () => {
+    const dir = freshDir();
+    const first = new LevelStore(dir, { eventHashFilter: false });
+    await first.open();
+    await first.append({ entries: entries(0, 40), indexes: [] });
+    await first.close();
+    const store = new LevelStore(dir, { filterInlineMax: 0 });
+    await store.open();
+    const during = store.append({ entries: entries(40, 20), indexes: [] });
+    // Correct whether or not the filter is ready yet.
+    expect(await store.findByEventHashes(hashesOf(0, 2))).toEqual([0, 1]);
+    await during;
+    await store.level.whenFilterSettled();
+    expect(store.level.eventHashFilterReady).toBe(true);
+    expect(await store.findByEventHashes([...hashesOf(0, 60), ...hashesOf(0, 2, "x")])).toEqual([
+      ...indexesOf(0, 60),
+      ...none(2),
+    ]);
+    await store.close();
+    expect(await covered(dir)).toBe(60);
+  });
+
+  it("with eventHashFilter: false reads LevelDB for every lookup and writes no filter file", async () => {
+    const dir = freshDir();
+    const store = new LevelStore(dir, { eventHashFilter: false });
+    await store.open();
+    await store.append({ entries: entries(0, 5), indexes: [] });
+    expect(store.level.eventHashFilterReady).toBe(false);
+    expect(await store.findByEventHashes([...hashesOf(0, 5), ...hashesOf(0, 1, "x")])).toEqual([
+      ...indexesOf(0, 5),
+      undefined,
+    ]);
+    await rejectsWithCode(store.append({ entries: [resent(5, 0)], indexes: [] }), "STORE_DUPLICATE");
+    await store.close();
+    await expect(stat(join(dir, FILTER_FILE))).rejects.toThrow(/ENOENT/);
+  });
+
+  it("leaves an untouched store's filter file as it was", async () => {
+    const dir = freshDir();
+    const store = new LevelStore(dir);
+    await store.open();
+    await store.append({ entries: entries(0, 5), indexes: [] });
+    await store.close();
+    const before = await stat(join(dir, FILTER_FILE));
+    await store.open();
+    expect(await store.findByEventHashes(hashesOf(0, 5))).toEqual(indexesOf(0, 5));
+    await store.close();
+    expect((await stat(join(dir, FILTER_FILE))).mtimeMs).toBe(before.mtimeMs);
   });
 });
 

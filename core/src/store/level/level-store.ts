@@ -32,6 +32,16 @@
 // LevelDB's compactions copy every record again and again (~1 KB of the ~3 KB a capture
 // event writes); an `e!` row keeps where it is and its leaf hash (proofs need no file read).
 //
+// Dedupe: capture asks, for every event, whether its hash is already in the log (h! rows).
+// A new event's hash never is, and LevelDB says so only after probing every level, so the
+// backend keeps a Bloom filter of the log's event hashes in memory (hash-filter.ts) and reads
+// h! only for hashes it cannot rule out. It is saved as event-hashes.filter in the same
+// directory (at close, and as the log grows; written to a temporary file and renamed), naming
+// how many entries it covers and the last one's event hash. At open a saved filter that
+// belongs to this log is caught up with the entries after it; any other (torn, altered,
+// another log's, ahead of the log, missing) is rebuilt from the h! keys. Until it is ready,
+// lookups read LevelDB as before; appends add their hashes to it all along.
+//
 // Index keys: names are [A-Za-z0-9._-] (no "!"), keys have no U+0000, so the 0x00 after the
 // key ends it unambiguously and sorts below every byte a key can continue with; hence the
 // byte order of index keys is the byte order of the UTF-8 keys, i.e. code point order, and
@@ -53,7 +63,7 @@
 // ~2 rows per event the log itself writes (half of all subtrees are of level 1, a quarter of
 // level 2, …); proofs read those rows anyway for the leaves.
 import { readSync } from "node:fs";
-import { type FileHandle, open as openFile } from "node:fs/promises";
+import { type FileHandle, open as openFile, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { isSuyuanError } from "@suyuan/proto";
 import { Level } from "level";
@@ -74,6 +84,7 @@ import {
   type StoreSupports,
   storeError,
 } from "../store.ts";
+import { HashFilter, parseHashFilter } from "./hash-filter.ts";
 
 export interface LevelStoreOptions {
   /**
@@ -85,6 +96,18 @@ export interface LevelStoreOptions {
   cacheSize?: number;
   /** LevelDB write buffer (memtable) size in bytes (default 64 MiB; classic-level's own is 4 MiB). */
   writeBufferSize?: number;
+  /**
+   * Keep a Bloom filter of the log's event hashes in memory (default true; see hash-filter.ts),
+   * saved as event-hashes.filter beside the data at close and as the log grows. The dedupe
+   * lookup then reads LevelDB only for hashes that may be in the log. Off: every lookup reads
+   * LevelDB, and the directory is never written to but by appends (an auditor's `verify`).
+   */
+  eventHashFilter?: boolean;
+  /**
+   * Opening a log of at most this many entries waits until the filter is ready (default
+   * 2^20, well under a second); a longer log opens at once and gets it in the background.
+   */
+  filterInlineMax?: number;
 }
 
 const FORMAT = "suyuan-ledger/3";
@@ -92,6 +115,12 @@ const FORMAT = "suyuan-ledger/3";
 const OLDER_FORMATS = new Set(["suyuan-ledger/1", "suyuan-ledger/2"]);
 /** The entries file, inside the LevelDB directory (LevelDB leaves names it does not own alone). */
 export const ENTRIES_FILE = "entries.dat";
+/** The saved event-hash filter (hash-filter.ts), beside entries.dat. */
+export const FILTER_FILE = "event-hashes.filter";
+/** The filter is saved again once the log grew by this many entries, or a quarter, since. */
+const FILTER_SAVE_EVERY = 1 << 20;
+/** Entries read per step when a loaded filter catches up with the log. */
+const FILTER_CATCH_UP_STEP = 4096;
 // One 1000-event capture batch writes ~17 000 keys (entry, hash, leaf node, ~14 index
 // records per event), about 4 MiB: with LevelDB's 4 MiB memtable every append flushed a
 // level-0 table and the background compaction spent more CPU than the event loop (≈45 µs
@@ -155,6 +184,7 @@ const K_SEQ = Buffer.from("s!", "latin1");
 const K_FILE_END = Buffer.from("f!", "latin1");
 const P_ENTRY = "e!";
 const P_HASH = Buffer.from("h!", "latin1");
+const P_HASH_END = Buffer.from('h"', "latin1");
 const P_META = Buffer.from("m!", "latin1");
 const SEP = Buffer.from([0x00]);
 const AFTER_KEY = Buffer.from([0x01]);
@@ -500,6 +530,20 @@ export class LevelBackend implements StoreBackend {
   private readonly staged = new WeakMap<LogEntry, { offset: number; part: StagedPart }>();
   /** Staged writes not yet settled (close waits for them). */
   private readonly stagedWrites = new Set<Promise<void>>();
+  /**
+   * The event-hash filter. Every append adds its hashes once it exists; lookups trust it
+   * only when `filterReady` (it then holds every hash in the log).
+   */
+  private filter: HashFilter | undefined;
+  private filterReady = false;
+  /** Loading or building the filter (close waits for it). */
+  private filterJob: Promise<void> | undefined;
+  /** Log size the saved filter file covers (what a restart catches up from). */
+  private filterSavedAt = 0;
+  private filterSaving: Promise<void> | undefined;
+  /** The event hash of the last entry (the saved filter names it). */
+  private lastEventHash: Uint8Array = new Uint8Array(HASH_BYTES);
+  private closing = false;
 
   constructor(
     readonly location: string,
@@ -565,6 +609,124 @@ export class LevelBackend implements StoreBackend {
       throw storeError("STORE_OPEN_FAILED", `LevelDB at ${this.location}: ${describe(e)}`, "location");
     }
     this.db = db;
+    this.closing = false;
+    if (this.options.eventHashFilter !== false) {
+      this.filterJob = this.prepareFilter();
+      if (this.logSize <= (this.options.filterInlineMax ?? FILTER_SAVE_EVERY)) await this.filterJob;
+    }
+  }
+
+  /** True once the event-hash filter holds every hash in the log (tests and diagnostics). */
+  get eventHashFilterReady(): boolean {
+    return this.filterReady;
+  }
+
+  /** Resolves when loading or building the filter has ended (ready, or given up). */
+  async whenFilterSettled(): Promise<void> {
+    await this.filterJob;
+  }
+
+  /**
+   * Gets the filter ready: the saved one when it belongs to this log (its last entry's hash
+   * matches) with the entries appended since added, else a new one from every `h!` key.
+   * Appends that finish meanwhile add their own hashes. Never throws: on any failure the
+   * filter stays not ready and lookups read LevelDB as without it.
+   */
+  private async prepareFilter(): Promise<void> {
+    try {
+      // A saved filter names the last entry it covers; so does the one saved from here.
+      if (this.logSize > 0) {
+        const size = this.logSize;
+        const [last] = await this.getEntries(size - 1, size);
+        if (this.logSize === size) this.lastEventHash = new Uint8Array(last!.eventHash);
+      }
+      const saved = await this.loadSavedFilter();
+      if (saved !== undefined) {
+        let at = saved.covered;
+        // No await between the last check and taking the filter: appends finishing after it
+        // add themselves.
+        while (at < this.logSize) {
+          if (this.closing) return;
+          const end = Math.min(this.logSize, at + FILTER_CATCH_UP_STEP);
+          for (const e of await this.getEntries(at, end)) saved.filter.add(e.eventHash);
+          at = end;
+        }
+        this.filter = saved.filter;
+        this.filterSavedAt = saved.covered;
+        this.filterReady = true;
+        return;
+      }
+      // Taken before the key scan's snapshot, so an append is in one or the other (or both).
+      const filter = new HashFilter(this.logSize);
+      this.filter = filter;
+      const it = this.handle.keys({ gte: P_HASH, lt: P_HASH_END });
+      try {
+        while (!this.closing) {
+          const keys = await it.nextv(NEXTV);
+          if (keys.length === 0) break;
+          for (const k of keys) if (k.length === P_HASH.length + HASH_BYTES) filter.add(k.subarray(P_HASH.length));
+        }
+      } finally {
+        await it.close();
+      }
+      if (this.closing) return;
+      this.filterReady = true;
+      if (this.logSize > 0) void this.saveFilter(); // so the next open need not scan again
+    } catch {
+      this.filter = undefined;
+      this.filterReady = false;
+    }
+  }
+
+  /** The saved filter when there is one that belongs to this log, else undefined. */
+  private async loadSavedFilter(): Promise<{ filter: HashFilter; covered: number } | undefined> {
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(join(this.location, FILTER_FILE));
+    } catch {
+      return undefined;
+    }
+    const saved = parseHashFilter(bytes);
+    if ("problem" in saved || saved.covered > this.logSize) return undefined;
+    if (saved.covered > 0) {
+      const [e] = await this.getEntries(saved.covered - 1, saved.covered);
+      if (!Buffer.from(e!.eventHash).equals(saved.lastHash)) return undefined; // another log's
+    } else if (saved.lastHash.some((x) => x !== 0)) return undefined;
+    return saved;
+  }
+
+  /**
+   * Saves the ready filter (covering the log as it is now) through a temporary file renamed
+   * over the old one, so a crash leaves the old file or the new one, never half of one.
+   * Best effort: a failed save leaves the old file, which still covers what it says.
+   */
+  private saveFilter(): Promise<void> {
+    if (this.filterSaving !== undefined || !this.filterReady || this.filter === undefined) {
+      return this.filterSaving ?? Promise.resolve();
+    }
+    const covered = this.logSize;
+    const bytes = this.filter.serialize(covered, this.lastEventHash);
+    const path = join(this.location, FILTER_FILE);
+    const tmp = `${path}.tmp`;
+    const save = (async () => {
+      try {
+        const f = await openFile(tmp, "w");
+        try {
+          await f.writeFile(bytes);
+          await f.datasync();
+        } finally {
+          await f.close();
+        }
+        await rename(tmp, path);
+        this.filterSavedAt = covered;
+      } catch {
+        await rm(tmp, { force: true }).catch(() => undefined);
+      } finally {
+        this.filterSaving = undefined;
+      }
+    })();
+    this.filterSaving = save;
+    return save;
   }
 
   /**
@@ -598,6 +760,14 @@ export class LevelBackend implements StoreBackend {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
+    await this.filterJob;
+    await this.filterSaving;
+    // Saved only when it holds hashes the file does not (an untouched store stays untouched).
+    if (this.db !== undefined && this.filterReady && this.logSize > this.filterSavedAt) await this.saveFilter();
+    this.filter = undefined;
+    this.filterReady = false;
+    this.filterJob = undefined;
     const db = this.db;
     const file = this.file;
     this.db = undefined;
@@ -787,6 +957,18 @@ export class LevelBackend implements StoreBackend {
     this.logSize += batch.entries.length;
     this.nextSeq = seq;
     this.fileEnd = fileEnd;
+    const n = batch.entries.length;
+    if (n > 0) {
+      const filter = this.filter;
+      if (filter !== undefined) for (const e of batch.entries) filter.add(e.eventHash);
+      this.lastEventHash = new Uint8Array(batch.entries[n - 1]!.eventHash);
+      if (
+        this.filterReady &&
+        this.logSize - this.filterSavedAt >= Math.max(FILTER_SAVE_EVERY, this.filterSavedAt / 4)
+      ) {
+        void this.saveFilter();
+      }
+    }
   }
 
   async getEntries(start: number, end: number): Promise<LogEntry[]> {
@@ -839,8 +1021,20 @@ export class LevelBackend implements StoreBackend {
   }
 
   async findByEventHashes(eventHashes: readonly Uint8Array[]): Promise<(number | undefined)[]> {
-    const found = await this.handle.getMany(eventHashes.map(hashKey));
-    return found.map((v) => (v === undefined ? undefined : parseHexNum(v, INDEX_DIGITS, "h! value")));
+    const db = this.handle;
+    const out: (number | undefined)[] = new Array(eventHashes.length).fill(undefined);
+    // Only the hashes the filter cannot rule out are read (all of them while it is not ready).
+    const filter = this.filterReady ? this.filter : undefined;
+    const ask: number[] = [];
+    for (let i = 0; i < eventHashes.length; i++)
+      if (filter === undefined || filter.mightHave(eventHashes[i]!)) ask.push(i);
+    if (ask.length === 0) return out;
+    const found = await db.getMany(ask.map((i) => hashKey(eventHashes[i]!)));
+    for (let j = 0; j < ask.length; j++) {
+      const v = found[j];
+      if (v !== undefined) out[ask[j]!] = parseHexNum(v, INDEX_DIGITS, "h! value");
+    }
+    return out;
   }
 
   async getNodeHashes(refs: readonly NodeRef[]): Promise<(Uint8Array | undefined)[]> {
@@ -1036,8 +1230,13 @@ export class LevelStore extends GuardedLedgerStore {
   /** The LevelDB directory. */
   readonly location: string;
 
+  /** The backend under the guard (for its event-hash filter's state). */
+  readonly level: LevelBackend;
+
   constructor(location: string, options: LevelStoreOptions = {}) {
-    super(new LevelBackend(location, options));
+    const backend = new LevelBackend(location, options);
+    super(backend);
     this.location = location;
+    this.level = backend;
   }
 }
