@@ -404,6 +404,10 @@ export class CaptureProcessor {
     };
     const allowed = allowedSet(enrolment.allowedReadPoints, this.canon);
     const block = this.packedIndexes ? c.indexes : undefined;
+    // A batch names a few locations over and over (a line's read points, its site): a pair the
+    // policy allowed once is allowed for every event of the batch (master data is read once
+    // per pair; a refusal is worked out per event, for its field path).
+    const allowedPairs = new Set<string>();
     let start = 0;
     for (let i = 0; i < n; i++) {
       const end = c.recordEnds[i]!;
@@ -412,15 +416,19 @@ export class CaptureProcessor {
       if (refused[i] === undefined) {
         const rp = c.locations[2 * i]!;
         const bl = c.locations[2 * i + 1]!;
-        refused[i] = checkLocationPolicy(
-          { ...(rp === "" ? {} : { readPoint: { id: rp } }), ...(bl === "" ? {} : { bizLocation: { id: bl } }) },
-          `events[${i}]`,
-          this.master,
-          scope,
-          allowed,
-          this.canon,
-        );
+        const pair = `${rp}\u0000${bl}`;
+        if (!allowedPairs.has(pair)) {
+          refused[i] = checkLocationPolicy(
+            { ...(rp === "" ? {} : { readPoint: { id: rp } }), ...(bl === "" ? {} : { bizLocation: { id: bl } }) },
+            `events[${i}]`,
+            this.master,
+            scope,
+            allowed,
+            this.canon,
+          );
+        }
         if (refused[i] === undefined) {
+          allowedPairs.add(pair);
           prepared[i] = {
             eventHash: c.logKeys.subarray(h, h + HASH),
             record: c.records.subarray(start, end),
