@@ -768,6 +768,8 @@ export class LevelBackend implements StoreBackend {
     this.filter = undefined;
     this.filterReady = false;
     this.filterJob = undefined;
+    this.filterSavedAt = 0;
+    this.lastEventHash = new Uint8Array(HASH_BYTES);
     const db = this.db;
     const file = this.file;
     this.db = undefined;
