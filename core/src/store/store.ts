@@ -847,9 +847,9 @@ async function* emptyIterable<T>(): AsyncGenerator<T> {}
 
 /**
  * Shape checks that need no store state. Copies every byte array so the caller may reuse
- * its buffers the moment append() returns, even though the write happens later.
+ * its buffers the moment append() returns, even though the write happens later. Returns the
+ * checked batch and each entry's event hash in lower-case hex, in entry order.
  */
-/** The checked batch, and each entry's event hash in lower-case hex, in entry order. */
 function checkBatch(batch: AppendBatch, keepPacked = false): { clean: CleanBatch; hashKeys: string[] } {
   if (typeof batch !== "object" || batch === null) throw new TypeError("append: batch must be an object");
   const { entries, nodes = [], indexes = [], packed = [], meta = [] } = batch;

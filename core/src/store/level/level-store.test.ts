@@ -443,11 +443,16 @@ describe("LevelStore event-hash filter", () => {
   });
 
   it("rebuilds from the log a filter file that is altered, another log's, or ahead of the log", async () => {
-    const other = freshDir();
-    const o = new LevelStore(other);
-    await o.open();
-    await o.append({ entries: entries(0, 40, "o"), indexes: [] });
-    await o.close();
+    // Other logs as long as the store below and shorter: their files pass the size check and
+    // are told apart only by the last covered entry's hash.
+    const otherLog = async (count: number) => {
+      const d = freshDir();
+      const o = new LevelStore(d);
+      await o.open();
+      await o.append({ entries: entries(0, count, "o"), indexes: [] });
+      await o.close();
+      return readFile(join(d, FILTER_FILE));
+    };
     const ahead = freshDir(); // entries 0..29, the first 10 as the store below
     const a = new LevelStore(ahead);
     await a.open();
@@ -464,7 +469,8 @@ describe("LevelStore event-hash filter", () => {
     altered[100]! ^= 0xff;
     const cases: [string, Buffer][] = [
       ["altered", altered],
-      ["another log's", await readFile(join(other, FILTER_FILE))],
+      ["another log's, as long", await otherLog(10)],
+      ["another log's, shorter", await otherLog(5)],
       ["ahead of the log", await readFile(join(ahead, FILTER_FILE))],
       ["not a filter", Buffer.from("hello")],
     ];
