@@ -18,17 +18,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startSystem } from "../../cli/src/system/run-system.ts";
-import { report } from "./report.ts";
+import { percentile, report } from "./report.ts";
 
 const BENCH = "e2e";
 const UNITS = 300; // FOOD_DEFAULTS.units × 5
 const SPEED = 200_000;
-
-function percentile(xs: readonly number[], p: number): number {
-  if (xs.length === 0) return Number.NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length, Math.max(1, Math.ceil((p / 100) * s.length))) - 1] as number;
-}
 
 /** Most records whose recordTime falls in one 1-s window (sliding over the record times). */
 async function peakPerSecond(ledger: {
@@ -62,7 +56,7 @@ export async function run(): Promise<void> {
   });
   try {
     const r = await sys.play();
-    const lat = await sys.latencies();
+    const lat = (await sys.latencies()).sort((a, b) => a - b);
     report(BENCH, "e2e_events_per_s", r.eventsAcked / (r.wallMs / 1000), "events/s");
     report(BENCH, "e2e_events_per_s_peak", await peakPerSecond(sys.core.ledger), "events/s");
     report(BENCH, "e2e_latency_p50_ms", percentile(lat, 50), "ms");

@@ -25,7 +25,7 @@ import { parseCode } from "@suyuan/proto";
 import { chromium } from "playwright-core";
 import { startCore } from "../../core/src/server.ts";
 import { randomSoldBottles, seedJuiceLedger } from "./lib/http-ledger.ts";
-import { report } from "./report.ts";
+import { median, percentile, report } from "./report.ts";
 
 const BENCH = "http";
 const WARMUP = 20;
@@ -42,15 +42,6 @@ const CHROMIUM_ARGS = [
   "--disable-component-update",
   "--disable-sync",
 ];
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
-}
-const median = (xs: number[]) =>
-  percentile(
-    [...xs].sort((a, b) => a - b),
-    50,
-  );
 
 interface Timed {
   ms: number[];

@@ -17,7 +17,7 @@ import { QueryEngine } from "../../core/src/query/engine.ts";
 import { LevelStore } from "../../core/src/store/level/level-store.ts";
 import { rng } from "./lib/rng.ts";
 import { ensureLedger, isSold, JUICE_LOTS, rawLot, UNITS_PER_LOT, unit } from "./lib/supply-chain.ts";
-import { report } from "./report.ts";
+import { median, percentile, report } from "./report.ts";
 
 const BENCH = "query";
 /** Bump when the generated chain changes: the cache is keyed by it. */
@@ -42,10 +42,6 @@ class BenchMaster implements MasterDataReader {
   gateway(): GatewayEnrolment | undefined {
     return undefined;
   }
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
 }
 
 export async function run(): Promise<void> {
@@ -106,7 +102,7 @@ export async function run(): Promise<void> {
       recallTimes.push(performance.now() - t0);
     }
     if (answer === undefined) throw new Error("no recall ran");
-    report(BENCH, "recall_ms", [...recallTimes].sort((a, b) => a - b)[Math.floor(RECALLS / 2)]!, "ms");
+    report(BENCH, "recall_ms", median(recallTimes), "ms");
     report(BENCH, "recall_first_ms", recallTimes[0]!, "ms");
     report(BENCH, "recall_max_ms", Math.max(...recallTimes), "ms");
     report(BENCH, "recall_units", answer.units.length, "units");

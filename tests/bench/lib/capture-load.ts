@@ -20,6 +20,7 @@ import {
 import { type BatchAck, SignedBatch } from "@suyuan/proto/gen/suyuan/v1/batch.ts";
 import { CaptureServiceService } from "@suyuan/proto/gen/suyuan/v1/capture.ts";
 import { headerToProto } from "../../../core/src/capture/proto-header.ts";
+import { percentile } from "../report.ts";
 
 export interface LoadPlanGateway {
   gatewayId: string;
@@ -159,11 +160,6 @@ const RawCapture = makeGenericClientConstructor(
   { captureStream: { ...CaptureServiceService.captureStream, requestSerialize: (b: Buffer) => b } },
   "suyuan.v1.CaptureService",
 );
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
 
 async function main(): Promise<void> {
   const plan = JSON.parse(readFileSync(process.argv[2]!, "utf8")) as LoadPlan;
