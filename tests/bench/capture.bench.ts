@@ -12,6 +12,11 @@
 // yardstick is timed in 250 ms slices, eight before the capture and eight after it (the core
 // stopped, so no compaction runs beside them), and ed25519_verify_per_s is their median; the
 // medians before and after are reported too, to show how far the machine moved meanwhile.
+//
+// A second phase, after the figures above are taken, asks how an inspector fares while
+// gateways write: four more gateways stream 100 000 events into the same core while the load
+// process asks QueryService.GetChain (inspector token, over gRPC) for units of the first
+// phase, one query at a time with a 20 ms pause, then as many again once the core is idle.
 import { spawn } from "node:child_process";
 import { sign, verify } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -20,6 +25,8 @@ import { join } from "node:path";
 import { generateGatewayKey, parseCode } from "@suyuan/proto";
 import { startCore } from "../../core/src/server.ts";
 import type { LoadPlan, LoadPlanGateway, LoadResult } from "./lib/capture-load.ts";
+import { unitCode, unitsIn } from "./lib/capture-units.ts";
+import { rng } from "./lib/rng.ts";
 import { median, rateSlices, report } from "./report.ts";
 
 const BENCH = "capture";
@@ -28,6 +35,10 @@ const BATCH_SIZE = 1000;
 /** Batches per gateway: 4 × 50 × 1000 = 200 000 events. */
 const BATCHES_PER_GATEWAY = 50;
 const WINDOW = 4;
+/** The second phase: 4 × 25 × 1000 = 100 000 events from other gateways, with chain lookups. */
+const MIXED_BATCHES_PER_GATEWAY = 25;
+const CHAIN_CODES = 500;
+const CHAIN_PAUSE_MS = 20;
 
 const YARDSTICK_SLICES = 8;
 const YARDSTICK_SLICE_S = 0.25;
@@ -78,6 +89,7 @@ export async function run(): Promise<void> {
   // The yardstick before and after the capture, while the machine is otherwise quiet.
   const verifyBefore = ed25519VerifyRates();
   let r: LoadResult;
+  let mixed: LoadResult;
   let cpu: NodeJS.CpuUsage;
 
   const dir = await mkdtemp(join(tmpdir(), "suyuan-bench-capture-"));
@@ -86,7 +98,7 @@ export async function run(): Promise<void> {
     // Master data: each gateway's party, its site (so the location policy passes) and the
     // gateway's enrolment with its public key; a gateway token per gateway.
     const gateways: LoadPlanGateway[] = [];
-    for (let i = 0; i < GATEWAYS; i++) {
+    for (let i = 0; i < 2 * GATEWAYS; i++) {
       const cp = `061414${i}`;
       const party = parseCode(`urn:epc:id:pgln:${cp}.00000`).canonical;
       const site = `urn:epc:id:sgln:${cp}.07346.0`;
@@ -112,7 +124,7 @@ export async function run(): Promise<void> {
     }
     const plan: LoadPlan = {
       address: core.grpcAddress,
-      gateways,
+      gateways: gateways.slice(0, GATEWAYS),
       batchesPerGateway: BATCHES_PER_GATEWAY,
       batchSize: BATCH_SIZE,
       window: WINDOW,
@@ -124,15 +136,34 @@ export async function run(): Promise<void> {
     // CPU of the core's process (every thread: event loop, LevelDB, GC helpers) per accepted
     // event: less sensitive than wall time to whatever else the machine is running.
     cpu = process.cpuUsage(cpu0);
+
+    const random = rng(7);
+    const units = unitsIn(BATCHES_PER_GATEWAY * BATCH_SIZE);
+    const codes: string[] = [];
+    for (let q = 0; q < CHAIN_CODES; q++) {
+      const gi = Math.floor(random() * GATEWAYS);
+      codes.push(unitCode(gateways[gi]!.companyPrefix, gi, Math.floor(random() * units)));
+    }
+    const inspector = await core.auth.issueToken({ role: "inspector", label: "bench inspector" });
+    const mixedPlan: LoadPlan = {
+      ...plan,
+      gateways: gateways.slice(GATEWAYS),
+      batchesPerGateway: MIXED_BATCHES_PER_GATEWAY,
+      chainQueries: { token: inspector.token, codes, pauseMs: CHAIN_PAUSE_MS },
+    };
+    await writeFile(planFile, JSON.stringify(mixedPlan));
+    mixed = await runLoad(planFile);
   } finally {
     await core.stop();
     await rm(dir, { recursive: true, force: true });
   }
   const verifyAfter = ed25519VerifyRates();
-  if (r.batchesNotAccepted > 0 || r.rejected > 0) {
-    console.error(
-      `capture bench: ${r.batchesNotAccepted} batches not accepted, ${r.rejected} events rejected (${r.firstProblem ?? "?"})`,
-    );
+  for (const x of [r, mixed]) {
+    if (x.batchesNotAccepted > 0 || x.rejected > 0) {
+      console.error(
+        `capture bench: ${x.batchesNotAccepted} batches not accepted, ${x.rejected} events rejected (${x.firstProblem ?? "?"})`,
+      );
+    }
   }
   const eventsPerS = r.accepted / (r.wallMs / 1000);
   const verifyPerS = median([...verifyBefore, ...verifyAfter]);
@@ -147,4 +178,14 @@ export async function run(): Promise<void> {
   report(BENCH, "ed25519_verify_per_s_before", median(verifyBefore), "1/s");
   report(BENCH, "ed25519_verify_per_s_after", median(verifyAfter), "1/s");
   report(BENCH, "capture_to_verify_ratio", eventsPerS / verifyPerS, "ratio");
+  report(BENCH, "capture_mixed_events_per_s", mixed.accepted / (mixed.wallMs / 1000), "1/s");
+  const during = mixed.chainUnderLoad;
+  const idle = mixed.chainIdle;
+  if (during === undefined || idle === undefined) throw new Error("capture bench: the load process asked no chains");
+  report(BENCH, "capture_chain_queries", during.queries, "queries");
+  report(BENCH, "capture_chain_p50_ms", during.p50Ms, "ms");
+  report(BENCH, "capture_chain_p99_ms", during.p99Ms, "ms");
+  report(BENCH, "capture_chain_max_ms", during.maxMs, "ms");
+  report(BENCH, "idle_chain_p50_ms", idle.p50Ms, "ms");
+  report(BENCH, "idle_chain_p99_ms", idle.p99Ms, "ms");
 }

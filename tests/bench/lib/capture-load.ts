@@ -5,6 +5,9 @@
 // hashed (CBV 2.0 §8.9), sealed and Ed25519-signed as a gateway does, then protobuf-encoded —
 // and streams them over CaptureService.CaptureStream, one stream per gateway, each with a
 // small window of batches in flight. It prints one JSON line with what the acks said.
+// With `chainQueries` in the plan it also asks QueryService.GetChain for units captured
+// earlier, one query at a time, while it streams and then as often again once the core is
+// idle: how an inspector's lookup fares while gateways write.
 import { createPrivateKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { credentials, Metadata, makeGenericClientConstructor } from "@grpc/grpc-js";
@@ -19,8 +22,10 @@ import {
 } from "@suyuan/proto";
 import { type BatchAck, SignedBatch } from "@suyuan/proto/gen/suyuan/v1/batch.ts";
 import { CaptureServiceService } from "@suyuan/proto/gen/suyuan/v1/capture.ts";
+import { QueryServiceClient } from "@suyuan/proto/gen/suyuan/v1/query.ts";
 import { headerToProto } from "../../../core/src/capture/proto-header.ts";
 import { percentile } from "../report.ts";
+import { unitCode } from "./capture-units.ts";
 
 export interface LoadPlanGateway {
   gatewayId: string;
@@ -42,6 +47,23 @@ export interface LoadPlan {
   batchSize: number;
   /** Batches a stream may have sent and not yet seen acked. */
   window: number;
+  chainQueries?: ChainQueryPlan;
+}
+
+export interface ChainQueryPlan {
+  /** An inspector token. */
+  token: string;
+  /** Codes already in the ledger, asked in turn (cycling). */
+  codes: string[];
+  /** Pause after each answer before the next query, ms. */
+  pauseMs: number;
+}
+
+export interface ChainLatencies {
+  queries: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
 }
 
 export interface LoadResult {
@@ -58,6 +80,9 @@ export interface LoadResult {
   buildMs: number;
   /** CPU time of this load process (user + system) while streaming, in ms. */
   cpuMs: number;
+  /** With plan.chainQueries: chain lookups while streaming and after it, on the idle core. */
+  chainUnderLoad?: ChainLatencies;
+  chainIdle?: ChainLatencies;
 }
 
 const MDA = "urn:epcglobal:cbv:mda";
@@ -69,16 +94,14 @@ const MDA = "urn:epcglobal:cbv:mda";
  */
 function* gatewayEvents(g: LoadPlanGateway, gwIndex: number): Generator<EpcisEvent> {
   const cp = g.companyPrefix;
-  // TDS 2.1 §6.3.1: company prefix + item reference (with its indicator digit) = 13 digits.
-  const item = `1${String(gwIndex).padStart(12 - cp.length, "0")}`;
   const t0 = Date.UTC(2026, 10, 26, 0, 0, 0);
-  let serial = 1_000_000;
+  let unit = 0;
   for (let caseNo = 0; ; caseNo++) {
     const t = t0 + caseNo * 3000;
     const time = (ms: number) => new Date(ms).toISOString().replace("Z", "+00:00");
     const lot = `L${gwIndex}-${Math.floor(caseNo / 500)}`;
     const units: string[] = [];
-    for (let u = 0; u < 6; u++) units.push(`urn:epc:id:sgtin:${cp}.${item}.${serial++}`);
+    for (let u = 0; u < 6; u++) units.push(unitCode(cp, gwIndex, unit++));
     const rp = g.readPoints[caseNo % g.readPoints.length]!;
     const caseId = `urn:epc:id:sscc:${cp}.${String(caseNo).padStart(17 - cp.length, "0")}`;
     yield {
@@ -161,6 +184,38 @@ const RawCapture = makeGenericClientConstructor(
   "suyuan.v1.CaptureService",
 );
 
+/**
+ * Asks GetChain for plan.codes in turn, one query at a time, until `stop()` says so (checked
+ * after each answer) or `count` queries were asked. A chain without steps is a failure: every
+ * code was captured before.
+ */
+async function askChains(
+  client: QueryServiceClient,
+  plan: ChainQueryPlan,
+  from: number,
+  until: { stop?: () => boolean; count?: number },
+): Promise<ChainLatencies> {
+  const md = new Metadata();
+  md.set("authorization", `Bearer ${plan.token}`);
+  const ms: number[] = [];
+  for (let q = from; ; q++) {
+    if (until.count !== undefined && ms.length >= until.count) break;
+    if (until.stop?.() === true) break;
+    const code = plan.codes[q % plan.codes.length]!;
+    const t0 = performance.now();
+    const steps = await new Promise<number>((resolve, reject) =>
+      client.getChain({ identifier: code, includeProofs: false }, md, (err, res) =>
+        err ? reject(err) : resolve(res.steps.length),
+      ),
+    );
+    ms.push(performance.now() - t0);
+    if (steps === 0) throw new Error(`GetChain ${code}: no steps`);
+    await new Promise((r) => setTimeout(r, plan.pauseMs));
+  }
+  ms.sort((a, b) => a - b);
+  return { queries: ms.length, p50Ms: percentile(ms, 50), p99Ms: percentile(ms, 99), maxMs: ms.at(-1) ?? Number.NaN };
+}
+
 async function main(): Promise<void> {
   const plan = JSON.parse(readFileSync(process.argv[2]!, "utf8")) as LoadPlan;
   const b0 = performance.now();
@@ -183,8 +238,16 @@ async function main(): Promise<void> {
     firstProblem: undefined as string | undefined,
   };
 
+  const queries = plan.chainQueries;
+  const queryClient =
+    queries === undefined ? undefined : new QueryServiceClient(plan.address, credentials.createInsecure());
+  let streaming = true;
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
+  const underLoad =
+    queries === undefined || queryClient === undefined
+      ? undefined
+      : askChains(queryClient, queries, 0, { stop: () => !streaming });
   await Promise.all(
     plan.gateways.map(
       (g, gi) =>
@@ -230,7 +293,16 @@ async function main(): Promise<void> {
   );
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
+  streaming = false;
   client.close();
+  let chains: Pick<LoadResult, "chainUnderLoad" | "chainIdle"> = {};
+  if (underLoad !== undefined && queries !== undefined && queryClient !== undefined) {
+    const chainUnderLoad = await underLoad;
+    // As many again on the idle core, other units of the same list.
+    const chainIdle = await askChains(queryClient, queries, chainUnderLoad.queries, { count: chainUnderLoad.queries });
+    queryClient.close();
+    chains = { chainUnderLoad, chainIdle };
+  }
   latencies.sort((a, b) => a - b);
   const out: LoadResult = {
     batches: latencies.length,
@@ -241,6 +313,7 @@ async function main(): Promise<void> {
     ackP99Ms: percentile(latencies, 99),
     buildMs,
     cpuMs: (cpu.user + cpu.system) / 1000,
+    ...chains,
   };
   if (out.firstProblem === undefined) delete out.firstProblem;
   process.stdout.write(`${JSON.stringify(out)}\n`);

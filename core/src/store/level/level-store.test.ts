@@ -213,6 +213,31 @@ describe("LevelStore specifics", () => {
     await store.close();
   });
 
+  it("keeps an append whole across its pauses for the event loop, a write called meanwhile taking its turn after it", async () => {
+    const store = new LevelStore(freshDir());
+    await store.open();
+    // 5000 entries are 10 000 puts: the append yields to the event loop twice while building.
+    const first = entries(0, 5000, "turns");
+    const second = entries(5000, 10, "turns");
+    const a = store.append({ entries: first, indexes: [{ index: "id", key: "first", value: "a" }] });
+    const b = store.append({ entries: second, indexes: [{ index: "id", key: "second", value: "b" }] });
+    // A read during the append sees none of it: nothing is written until the batch is.
+    const during = store.findByEventHashes([first[0]!.eventHash, first[4999]!.eventHash]);
+    await Promise.all([a, b]);
+    expect(await during).toEqual([undefined, undefined]);
+    const hexOf = (e: { eventHash: Uint8Array; leafHash: Uint8Array; record: Uint8Array }) =>
+      Buffer.concat([e.eventHash, e.leafHash, e.record]).toString("hex");
+    expect((await store.getEntries(0, 5010)).map(hexOf)).toEqual([...first, ...second].map(hexOf));
+    expect(await store.findByEventHashes([first[4999]!.eventHash, second[9]!.eventHash])).toEqual([4999, 5009]);
+    const ids = [];
+    for await (const h of store.scan("id")) ids.push([h.key, h.value]);
+    expect(ids).toEqual([
+      ["first", "a"],
+      ["second", "b"],
+    ]);
+    await store.close();
+  });
+
   it("cuts off entry bytes an append wrote before dying, and refuses a file that lost entries", async () => {
     const dir = freshDir();
     const store = new LevelStore(dir);
