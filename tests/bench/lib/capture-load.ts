@@ -238,16 +238,14 @@ async function main(): Promise<void> {
     firstProblem: undefined as string | undefined,
   };
 
-  const queries = plan.chainQueries;
-  const queryClient =
-    queries === undefined ? undefined : new QueryServiceClient(plan.address, credentials.createInsecure());
+  const queries =
+    plan.chainQueries === undefined
+      ? undefined
+      : { plan: plan.chainQueries, client: new QueryServiceClient(plan.address, credentials.createInsecure()) };
   let streaming = true;
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
-  const underLoad =
-    queries === undefined || queryClient === undefined
-      ? undefined
-      : askChains(queryClient, queries, 0, { stop: () => !streaming });
+  const underLoad = queries && askChains(queries.client, queries.plan, 0, { stop: () => !streaming });
   await Promise.all(
     plan.gateways.map(
       (g, gi) =>
@@ -296,11 +294,13 @@ async function main(): Promise<void> {
   streaming = false;
   client.close();
   let chains: Pick<LoadResult, "chainUnderLoad" | "chainIdle"> = {};
-  if (underLoad !== undefined && queries !== undefined && queryClient !== undefined) {
+  if (queries !== undefined && underLoad !== undefined) {
     const chainUnderLoad = await underLoad;
     // As many again on the idle core, other units of the same list.
-    const chainIdle = await askChains(queryClient, queries, chainUnderLoad.queries, { count: chainUnderLoad.queries });
-    queryClient.close();
+    const chainIdle = await askChains(queries.client, queries.plan, chainUnderLoad.queries, {
+      count: chainUnderLoad.queries,
+    });
+    queries.client.close();
     chains = { chainUnderLoad, chainIdle };
   }
   latencies.sort((a, b) => a - b);

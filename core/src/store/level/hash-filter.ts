@@ -20,6 +20,7 @@
 // hash of entry covered-1 (zeros when covered = 0), so its owner can check that the file
 // belongs to its log before adding the entries past `covered`.
 import { hash } from "node:crypto";
+import { HASH_BYTES } from "../store.ts";
 
 /** Bits tested per hash per layer. */
 export const K = 7;
@@ -30,7 +31,6 @@ const MIN_LOG2 = 20;
 const MAX_LOG2 = 31;
 /** Each new layer has 2^GROWTH times the bits of the last (few layers as the log grows). */
 const GROWTH = 2;
-const HASH_BYTES = 32;
 const MAGIC = Buffer.from("suyuan-hash-filter/1\n", "latin1");
 
 interface Layer {
