@@ -393,11 +393,11 @@ export class QueryContext {
       let step = MERGE_FIRST;
       let foreign = 0;
       read: while (p < wanted.length) {
-        const hits = await cursor.next(step);
-        if (hits.length === 0) break; // the range ran out: no wanted prefix left has records
+        const { keys, values } = await cursor.next(step);
+        if (keys.length === 0) break; // the range ran out: no wanted prefix left has records
         step = Math.min(step * 2, MERGE_MAX);
-        for (const h of hits) {
-          const key = h.key;
+        for (let r = 0; r < keys.length; r++) {
+          const key = keys[r]!;
           let own = isUnder(key, wanted[p]!);
           if (!own && prefixBefore(wanted[p]!, key, plain)) {
             // wanted[p] is done: the keys have passed its prefix.
@@ -411,7 +411,8 @@ export class QueryContext {
           const id = wanted[p]!;
           if (own) {
             foreign = 0;
-            const value = typeof h.value === "string" ? h.value : Buffer.from(h.value).toString();
+            const v = values[r]!;
+            const value = typeof v === "string" ? v : Buffer.from(v).toString();
             // Same as parseEntry: time and log index are the last two ␟ parts (and the id all
             // before them: the wanted id, unless the time part itself holds a ␟).
             const b = key.lastIndexOf(SEP);

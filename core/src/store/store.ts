@@ -154,13 +154,26 @@ export interface ScanOptions extends KeyRange {
   reverse?: boolean;
 }
 
+/**
+ * Hits as two columns: record i is (keys[i], values[i]). A cursor is the bulk reader (a
+ * recall steps over ~600k records), and an object per record costs more than reading it:
+ * on the query bench's ledger, 607k `id` rows read in 0.6 s as columns against 1.3 s (and
+ * twice the CPU, in collections) as {key, value} objects. Within a recall's merged scan,
+ * which builds an entry per record anyway, it saves ~3 % (paired runs).
+ */
+export interface IndexColumns {
+  keys: string[];
+  values: StoredValue[];
+}
+
 /** See `LedgerStore.cursor`. Not safe for overlapping calls: await each `next` before the next call. */
 export interface IndexCursor {
   /**
-   * The next hits in key order (then insertion order), at most `max` (a positive integer),
-   * at least one unless the range is exhausted, when it is [] (and stays so until a seek).
+   * The next records in key order (then insertion order), at most `max` (a positive
+   * integer), at least one unless the range is exhausted, when there are none (and stay so
+   * until a seek).
    */
-  next(max: number): Promise<IndexHit[]>;
+  next(max: number): Promise<IndexColumns>;
   /**
    * Repositions: the following `next` starts at the first record whose key is ≥ `key`
    * (code point order), clipped to the range. Backwards as well as forwards.
@@ -715,9 +728,9 @@ export class GuardedLedgerStore implements LedgerStore {
         check("next");
         checkInt(max, "cursor.next: max", 1);
         try {
-          const hits = await inner.next(max);
+          const cols = await inner.next(max);
           check("next");
-          return hits;
+          return cols;
         } catch (e) {
           check("next");
           throw e;

@@ -9,11 +9,18 @@ import { fillKeyed, keyedHits, plain, rejectsWithCode, type SuiteContext } from 
 async function drain(cur: IndexCursor, step: number): Promise<IndexHit[]> {
   const out: IndexHit[] = [];
   for (;;) {
-    const hits = await cur.next(step);
+    const hits = await hitsOf(cur, step);
     expect(hits.length).toBeLessThanOrEqual(step);
     if (hits.length === 0) return out;
     out.push(...hits);
   }
+}
+
+/** One `next` as hits, checking that its two columns are as long as each other. */
+async function hitsOf(cur: IndexCursor, max: number): Promise<IndexHit[]> {
+  const { keys, values } = await cur.next(max);
+  expect(values.length).toBe(keys.length);
+  return keys.map((key, i) => ({ key, value: values[i]! }));
 }
 
 export function cursorTests(ctx: SuiteContext): void {
@@ -28,7 +35,7 @@ export function cursorTests(ctx: SuiteContext): void {
       for (const step of [1, 7, 1000, 5000]) {
         const cur = store.cursor("id");
         expect(await drain(cur, step)).toEqual(expected(0, N));
-        expect(await cur.next(10)).toEqual([]);
+        expect(await hitsOf(cur, 10)).toEqual([]);
         await cur.close();
       }
       const ranged = store.cursor("id", { gte: key(10), lt: key(20) });
@@ -38,37 +45,37 @@ export function cursorTests(ctx: SuiteContext): void {
       expect(await drain(other, 10)).toEqual([{ key: key(1), value: "other index" }]);
       await other.close();
       const none = store.cursor("nothing-here");
-      expect(await none.next(5)).toEqual([]);
+      expect(await hitsOf(none, 5)).toEqual([]);
       await none.close();
     });
 
     it("seeks forwards, backwards, between keys and is clipped to its range", async () => {
       const store = await filled();
       const cur = store.cursor("id");
-      expect(await cur.next(2)).toEqual(expected(0, 1)); // key 0 has two records
+      expect(await hitsOf(cur, 2)).toEqual(expected(0, 1)); // key 0 has two records
       cur.seek(key(700));
-      expect(await cur.next(3)).toEqual([
+      expect(await hitsOf(cur, 3)).toEqual([
         { key: key(700), value: "a700" },
         { key: key(700), value: "b700" },
         { key: key(701), value: "a701" },
       ]);
       cur.seek(`${key(702)}x`); // between key 702 and key 703
-      expect(await cur.next(1)).toEqual([{ key: key(703), value: "a703" }]);
+      expect(await hitsOf(cur, 1)).toEqual([{ key: key(703), value: "a703" }]);
       cur.seek(key(3)); // backwards
-      expect(await cur.next(1)).toEqual([{ key: key(3), value: "a3" }]);
+      expect(await hitsOf(cur, 1)).toEqual([{ key: key(3), value: "a3" }]);
       cur.seek("zzz"); // past the end
-      expect(await cur.next(5)).toEqual([]);
+      expect(await hitsOf(cur, 5)).toEqual([]);
       cur.seek(key(N - 2));
       expect(await drain(cur, 100)).toEqual(expected(N - 2, N));
       await cur.close();
 
       const ranged = store.cursor("id", { gte: key(100), lt: key(110) });
       ranged.seek(key(0)); // below the range: clipped to its start
-      expect(await ranged.next(1)).toEqual([{ key: key(100), value: "a100" }]);
+      expect(await hitsOf(ranged, 1)).toEqual([{ key: key(100), value: "a100" }]);
       ranged.seek(key(105));
       expect(await drain(ranged, 3)).toEqual(expected(105, 110));
       ranged.seek(key(200)); // beyond the range
-      expect(await ranged.next(1)).toEqual([]);
+      expect(await hitsOf(ranged, 1)).toEqual([]);
       await ranged.close();
 
       const prefixed = store.cursor("id", { prefix: key(120).slice(0, -1) }); // keys 120–129
@@ -125,7 +132,7 @@ export function cursorTests(ctx: SuiteContext): void {
       await cur.close(); // idempotent
       await rejectsWithCode(cur.next(1), "STORE_CLOSED");
       const open = store.cursor("id");
-      expect(await open.next(1)).toEqual([{ key: key(0), value: "a0" }]);
+      expect(await hitsOf(open, 1)).toEqual([{ key: key(0), value: "a0" }]);
       await store.close();
       await rejectsWithCode(open.next(1), "STORE_CLOSED");
       expect(() => store.cursor("id")).toThrow(expect.objectContaining({ code: "STORE_CLOSED" }));

@@ -74,6 +74,7 @@ import {
   compareKeys,
   GuardedLedgerStore,
   HASH_BYTES,
+  type IndexColumns,
   type IndexCursor,
   type IndexHit,
   type KeyRange,
@@ -1128,7 +1129,8 @@ export class LevelBackend implements StoreBackend {
           // One native round trip per NEXTV rows (classic-level `nextv`), not per record.
           const rows = await it.nextv(NEXTV);
           if (rows.length === 0) return;
-          yield await read(rows);
+          const { keys, values } = await read(rows);
+          yield keys.map((key, i) => ({ key, value: values[i]! }));
         }
       } finally {
         await it.close();
@@ -1139,7 +1141,7 @@ export class LevelBackend implements StoreBackend {
   cursor(index: string, range: KeyRange): IndexCursor {
     const bounds = indexBounds(index, range);
     if (bounds === undefined) {
-      return { next: async () => [], seek: () => {}, close: async () => {} };
+      return { next: async () => ({ keys: [], values: [] }), seek: () => {}, close: async () => {} };
     }
     const it = this.rowIterator(bounds, {});
     const read = this.rowReader(index);
@@ -1175,24 +1177,26 @@ export class LevelBackend implements StoreBackend {
   }
 
   /**
-   * Rows of one index → hits. Keys are valid UTF-8 by construction; a value stored as bytes
-   * (tag 0) may not be, so such rows are read again as bytes (records never change, so the
-   * second read sees the same value).
+   * Rows of one index → their keys and values as columns (IndexColumns). Keys are valid UTF-8
+   * by construction; a value stored as bytes (tag 0) may not be, so such rows are read again
+   * as bytes (records never change, so the second read sees the same value).
    */
-  private rowReader(index: string): (rows: [string, string][]) => Promise<IndexHit[]> {
+  private rowReader(index: string): (rows: [string, string][]) => Promise<IndexColumns> {
     const where = `index ${index}`;
     const skipHead = `i!${index}!`.length; // ASCII: as many UTF-16 units as bytes
     const db = this.handle;
     return async (rows) => {
-      const hits: IndexHit[] = new Array(rows.length);
+      const n = rows.length;
+      const keys: string[] = new Array(n);
+      const values: StoredValue[] = new Array(n);
       let binary: number[] | undefined;
-      for (let i = 0; i < rows.length; i++) {
+      for (let i = 0; i < n; i++) {
         const [k, v] = rows[i]!;
         // Strip base and the "00 ‖ seq" tail.
-        const key = k.slice(skipHead, k.length - 1 - SEQ_DIGITS);
-        if (v.charCodeAt(0) === VALUE_STRING) hits[i] = { key, value: v.slice(1) };
+        keys[i] = k.slice(skipHead, k.length - 1 - SEQ_DIGITS);
+        if (v.charCodeAt(0) === VALUE_STRING) values[i] = v.slice(1);
         else {
-          hits[i] = { key, value: "" };
+          values[i] = "";
           if (binary === undefined) binary = [];
           binary.push(i);
         }
@@ -1202,10 +1206,10 @@ export class LevelBackend implements StoreBackend {
         for (let j = 0; j < binary.length; j++) {
           const v = raw[j];
           if (v === undefined) throw storeError("STORE_CORRUPT", `${where}: a record vanished while read`, where);
-          hits[binary[j]!]!.value = decodeValue(v, where);
+          values[binary[j]!] = decodeValue(v, where);
         }
       }
-      return hits;
+      return { keys, values };
     };
   }
 

@@ -179,11 +179,13 @@ export class MemoryBackend implements StoreBackend {
     // The whole range, copied now (the snapshot); a seek is a binary search over its keys.
     const hits = this.snapshot(index, range, Number.POSITIVE_INFINITY, false);
     const keys = hits.map((h) => h.key);
+    const values = hits.map((h) => h.value);
     let at = 0;
     return {
       next: async (max: number) => {
-        const out = hits.slice(at, at + max);
-        at += out.length;
+        const to = Math.min(at + max, hits.length);
+        const out = { keys: keys.slice(at, to), values: values.slice(at, to) };
+        at = to;
         return out;
       },
       seek: (key: string) => {
