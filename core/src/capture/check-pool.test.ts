@@ -1,3 +1,5 @@
+import { readdir, readFile } from "node:fs/promises";
+import { getPriority } from "node:os";
 import { encodeBase64, isSuyuanError, SuyuanError } from "@suyuan/proto";
 import { SignedBatch } from "@suyuan/proto/gen/suyuan/v1/batch.ts";
 import type { EventType } from "@suyuan/proto/gen/suyuan/v1/epcis.ts";
@@ -10,7 +12,7 @@ import {
   decodeSignedBatch,
   Refusal,
 } from "./batch-check.ts";
-import { CheckPool, FAILURES_TO_PAUSE, PAUSE_MS } from "./check-pool.ts";
+import { CheckPool, FAILURES_TO_PAUSE, PAUSE_MS, WORKER_NICE_STEPS } from "./check-pool.ts";
 import { headerFromProto } from "./proto-header.ts";
 import { DOCK_A, observe, PARTY_A, SITE_B, TestGateway } from "./test-fixtures.ts";
 import { readBatchEnvelope } from "./wire.ts";
@@ -338,5 +340,47 @@ describe("CheckPool: workers that stop, and closing", () => {
 
   it("refuses a size that is not a positive integer", () => {
     for (const size of [0, -1, 1.5, Number.NaN]) expect(() => new CheckPool(size)).toThrow(TypeError);
+  });
+});
+
+describe("CheckPool: worker CPU priority", () => {
+  /** Nice value of every thread of this process (Linux /proc; field 19 of a task's stat). */
+  async function threadNices(): Promise<number[]> {
+    const tasks = await readdir("/proc/self/task");
+    const out: number[] = [];
+    for (const t of tasks) {
+      try {
+        const stat = await readFile(`/proc/self/task/${t}/stat`, "utf8");
+        // After "(comm) ": state, ppid, … — nice is the 19th field of the line, the 17th here.
+        out.push(Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]));
+      } catch {
+        // A thread that ended meanwhile.
+      }
+    }
+    return out;
+  }
+  const count = (xs: number[], v: number) => xs.filter((x) => x === v).length;
+
+  it("runs each worker WORKER_NICE_STEPS below this thread (Linux) and never touches the event loop's", async () => {
+    expect(WORKER_NICE_STEPS).toBe(10);
+    const base = getPriority(0);
+    const lowered = Math.min(19, base + WORKER_NICE_STEPS);
+    const before = await threadNices();
+    const pool = new CheckPool(2);
+    const plain = new CheckPool(1, undefined, 0);
+    try {
+      const ctx = ctxOf(gwA);
+      const [b1, b2] = sampleBatches(gwA, 400);
+      // Two runs at once start both workers of `pool`; one run starts `plain`'s.
+      await Promise.all([run(pool, b1!, gwA, ctx), run(pool, b2!, gwA, ctx), run(plain, b1!, gwA, ctx)]);
+      const after = await threadNices();
+      // The workers' threads: two more at the lowered priority (none where nice is per process).
+      const expected = process.platform === "linux" && lowered !== base ? 2 : 0;
+      expect(count(after, lowered) - count(before, lowered)).toBe(expected);
+      expect(getPriority(0)).toBe(base);
+    } finally {
+      await pool.close();
+      await plain.close();
+    }
   });
 });
