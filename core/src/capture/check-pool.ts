@@ -47,9 +47,9 @@ export type CheckReply =
  * How much lower than the event loop's a check worker's CPU priority is (Linux nice steps).
  * Capture keeps every core busy, and an inspector's chain query then waited its turn behind
  * the worker: on the 2-core bench machine GetChain under full capture took 34–43 ms at the
- * median and 410–460 ms at p99, against 19–20 ms and 96–143 ms with the worker 10 steps lower
- * (capture bench phase 2), while capture's own throughput stayed within the machine's noise:
- * the worker still has every cycle the event loop does not want.
+ * median and 230–460 ms at p99 (5 runs of capture bench phase 2), against 17–27 ms and
+ * 96–231 ms (9 runs) with the worker 10 steps lower, while capture's own throughput stayed
+ * within the machine's noise: the worker still has every cycle the event loop does not want.
  */
 export const WORKER_NICE_STEPS = 10;
 
