@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { type Entry, SEP } from "../index/records.ts";
 import { MemoryStore } from "../store/memory/memory-store.ts";
 import type { IndexRecord } from "../store/store.ts";
-import { childList, MERGE_GAP, QueryContext, TIME_MAX, Walk } from "./context.ts";
+import { childList, inSlices, MERGE_GAP, QueryContext, TIME_MAX, Walk } from "./context.ts";
 import { QueryEngine } from "./engine.ts";
 import { appendNamed, type Built, buildLedger, C, ID, mainOrder, masterData } from "./test-fixtures.ts";
 import type { QueryLedger } from "./types.ts";
@@ -195,5 +195,36 @@ describe("Walk.containers (EPCIS 2.0 §7.4.3: when an object sat in which contai
     });
     // Clipped to a window; an interval outside it is left out.
     expect(await intervals(recs, U, { from: T(2), to: T(5) })).toEqual({ P1: [{ from: T(2), to: T(4) }] });
+  });
+});
+
+describe("inSlices", () => {
+  it("covers [0, total) once, in order, in slices of at most `size`", async () => {
+    for (const [total, size] of [
+      [0, 4],
+      [3, 4],
+      [8, 4],
+      [9, 4],
+      [1, 1],
+    ] as const) {
+      const slices: Array<[number, number]> = [];
+      await inSlices(total, size, (from, to) => {
+        slices.push([from, to]);
+      });
+      const covered = slices.flatMap(([from, to]) => Array.from({ length: to - from }, (_, i) => from + i));
+      expect(covered).toEqual(Array.from({ length: total }, (_, i) => i));
+      expect(slices.every(([from, to]) => to > from && to - from <= size)).toBe(true);
+      expect(slices.length).toBe(Math.ceil(total / size));
+    }
+  });
+
+  it("lets the event loop turn between slices, not before the first", async () => {
+    const seen: string[] = [];
+    setImmediate(() => seen.push("turn"));
+    await inSlices(3, 1, (from) => {
+      seen.push(`slice ${from}`);
+    });
+    // A callback queued before the call runs after the first slice, before the second.
+    expect(seen.slice(0, 3)).toEqual(["slice 0", "turn", "slice 1"]);
   });
 });

@@ -1,6 +1,7 @@
 // Shared reading machinery of the query service: decoded-event LRU, index scans, the error
 // declaration register, and containment intervals. One `QueryContext` per engine; one
 // `Walk` (memo of scans) per query, so a query sees each identifier's records once.
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { SuyuanError } from "@suyuan/proto";
 import { canon } from "../index/canon.ts";
 import { type Entry, IX, padIndex, parseEntry, parseEntryParts, SEP, TIME_MAX, TIME_MIN } from "../index/records.ts";
@@ -100,7 +101,23 @@ function prefixBefore(id: string, key: string, plain: boolean): boolean {
   if (key.startsWith(id)) return key.length > id.length && key.charCodeAt(id.length) > SEP_CODE;
   return plain ? id < key : compareKeys(id, key) < 0;
 }
+/**
+ * Runs `run(from, to)` over [0, total) in slices of `size`, letting the event loop turn
+ * between slices, so a long loop of a big query (a recall's 140k units) leaves other callers
+ * (captures' acks, chain queries) a turn now and then instead of holding the loop for it all.
+ * `run` is a plain function: with an await inside the loop itself, a recall's answer was
+ * 3–10 % slower in four paired runs out of four (the loop no longer optimised as one).
+ */
+export async function inSlices(total: number, size: number, run: (from: number, to: number) => void): Promise<void> {
+  for (let from = 0; from < total; from += size) {
+    if (from > 0) await nextTurn();
+    run(from, Math.min(total, from + size));
+  }
+}
+
 const SHARED_CACHE = 4096;
+/** `lot-m` records (a few thousand members) visited between two turns of the event loop. */
+const VISIT_YIELD_EVERY = 128;
 /**
  * A merged read steps over at most this many records of identifiers nobody asked for in a
  * row before it seeks to the next wanted identifier: a seek (a store round trip) costs about
@@ -458,12 +475,16 @@ export class QueryContext {
       // Ledgers indexed before `lot-m` (one record per member: lot ␟ member -> I); none in new ones.
       this.scanAll(LEGACY_LOT, prefix),
     ]);
-    for (const h of packed) {
-      // `lot ␟ I` only: a longer lot id that starts with `lot ␟` is another lot.
-      if (h.key.length !== prefix.length + 12 || h.key.indexOf(SEP, prefix.length) >= 0) continue;
-      const index = Number(h.key.slice(prefix.length));
-      for (const member of JSON.parse(h.value) as string[]) visit(member, index);
-    }
+    // A lot of many units takes tens of ms to visit (and a recall visits several at once).
+    await inSlices(packed.length, VISIT_YIELD_EVERY, (from, to) => {
+      for (let r = from; r < to; r++) {
+        const h = packed[r]!;
+        // `lot ␟ I` only: a longer lot id that starts with `lot ␟` is another lot.
+        if (h.key.length !== prefix.length + 12 || h.key.indexOf(SEP, prefix.length) >= 0) continue;
+        const index = Number(h.key.slice(prefix.length));
+        for (const member of JSON.parse(h.value) as string[]) visit(member, index);
+      }
+    });
     for (const h of perMember) {
       const member = h.key.slice(prefix.length);
       if (member.includes(SEP)) continue; // another lot whose id starts with `lot ␟`

@@ -9,7 +9,7 @@
 import { SuyuanError } from "@suyuan/proto";
 import { canon, kindOf } from "../index/canon.ts";
 import { type Entry, IX, SEP, timeKey } from "../index/records.ts";
-import { type Interval, lotIn, type QueryContext, Walk } from "./context.ts";
+import { type Interval, inSlices, lotIn, type QueryContext, Walk } from "./context.ts";
 import { maybeRecallNotice } from "./notices.ts";
 import type {
   CheckpointInfo,
@@ -22,6 +22,8 @@ import type {
 } from "./types.ts";
 
 const MAX_CONTAINER_DEPTH = 8;
+/** Units answered between two turns of the event loop (a few ms of work on a slow core). */
+const YIELD_EVERY = 4096;
 // CBV 2.0 §7.1 business steps that move goods between parties.
 const SHIPMENT_STEPS = new Set(["shipping", "departing", "receiving", "arriving", "accepting"]);
 const IN_TRANSIT_STEPS = new Set(["shipping", "departing"]);
@@ -442,24 +444,27 @@ export class RecallWalker {
     // has no `lot-of` rows to fall back to.
     const lotsFromRecords = !this.ctx.hasDeclaredIndexes;
     const noLegacyLots = lotsFromRecords && !(await this.ctx.hasLegacyLotOf());
-    for (let i = 0; i < unitIds.length; i++) {
-      const id = unitIds[i]!;
-      const st = this.units.get(id)!;
-      const usable = st.usable;
-      const lot = st.lot || (lotsFromRecords && usable !== undefined ? lotIn(usable) : undefined);
-      // As placingSync: the usable records place the unit unless one may be a recall notice.
-      if (usable !== undefined && (lot !== undefined || noLegacyLots) && !usable.some(maybeRecallNotice)) {
-        const consumedBy = consumption(usable);
-        const window = consumedBy === undefined ? all : { from: all.from, to: consumedBy.time };
-        const held = this.lastInSync(id, window, 0, usable);
-        if (held !== undefined) {
-          noteShipments(id, usable);
-          units[i] = unitAnswer(id, consumedBy, held, lot);
-          continue;
+    // A recall answers for ~140k units: ~0.4 s in one go on a slow core.
+    await inSlices(unitIds.length, YIELD_EVERY, (from, to) => {
+      for (let i = from; i < to; i++) {
+        const id = unitIds[i]!;
+        const st = this.units.get(id)!;
+        const usable = st.usable;
+        const lot = st.lot || (lotsFromRecords && usable !== undefined ? lotIn(usable) : undefined);
+        // As placingSync: the usable records place the unit unless one may be a recall notice.
+        if (usable !== undefined && (lot !== undefined || noLegacyLots) && !usable.some(maybeRecallNotice)) {
+          const consumedBy = consumption(usable);
+          const window = consumedBy === undefined ? all : { from: all.from, to: consumedBy.time };
+          const held = this.lastInSync(id, window, 0, usable);
+          if (held !== undefined) {
+            noteShipments(id, usable);
+            units[i] = unitAnswer(id, consumedBy, held, lot);
+            continue;
+          }
         }
+        slow.push([id, i]);
       }
-      slow.push([id, i]);
-    }
+    });
     await this.ctx.chunked(slow, async ([id, i]) => {
       const consumedBy = consumption(await this.walk.placing(id));
       // lastIn also notes the intervals in which containers held the unit (for their
