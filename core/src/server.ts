@@ -17,6 +17,7 @@ import { startHttp } from "./http/server.ts";
 import { indexRecords } from "./index/records.ts";
 import { ledgerServiceHandlers, loadOrCreateCoreKey, VerifiableLog } from "./log/index.ts";
 import { adminServiceHandlers, MasterData } from "./master/index.ts";
+import { type CoreMetrics, createCoreMetrics, metricsRoute } from "./metrics.ts";
 import type { Principal } from "./model.ts";
 import { QueryEngine } from "./query/index.ts";
 import { queryServiceHandlers } from "./query/query-service.ts";
@@ -103,7 +104,9 @@ export async function startCore(opts: CoreOptions = {}): Promise<RunningCore> {
   });
   const master = new MasterData({ store, now, log });
   await master.open();
-  const auth = new AuthService({ store, master, now, log });
+  // Made once capture exists (its counts are a source); accesses before that are not counted.
+  let metrics: CoreMetrics | undefined;
+  const auth = new AuthService({ store, master, now, log, onAccess: (e) => metrics?.access(e.action) });
   await auth.open();
   const bootstrap = await auth.ensureAdminToken();
 
@@ -146,9 +149,19 @@ export async function startCore(opts: CoreOptions = {}): Promise<RunningCore> {
     },
   });
 
+  metrics = createCoreMetrics({
+    logSize: () => ledger.size(),
+    checkpointSize: () => ledger.checkpoint().size,
+    capture: () => capture.stats(),
+  });
+  const coreMetrics = metrics;
+
   const server = new Server();
   const authenticate = (md: Parameters<AuthService["principalFromMetadata"]>[0]) => auth.principalFromMetadata(md);
-  server.addService(CaptureServiceDefinition, captureServiceHandlers(capture, authenticate, { log }));
+  server.addService(
+    CaptureServiceDefinition,
+    captureServiceHandlers(capture, authenticate, { log, onAck: (ack, s) => coreMetrics.ack(ack, s) }),
+  );
   server.addService(LedgerServiceService, ledgerServiceHandlers(ledger, store));
   server.addService(QueryServiceService, queryServiceHandlers(query, auth, { ledger, master, log }));
   server.addService(RecallServiceService, recallServiceHandlers(recalls, auth, { master, log }));
@@ -166,7 +179,8 @@ export async function startCore(opts: CoreOptions = {}): Promise<RunningCore> {
       : await startHttp({
           address: opts.httpAddress,
           core: services,
-          routes: [...exportRoutes(services), ...webRoutes(services, { log })],
+          routes: [metricsRoute(coreMetrics), ...exportRoutes(services), ...webRoutes(services, { log })],
+          onRequest: (route, status, s) => coreMetrics.request(route, status, s),
           log,
           now,
         });
@@ -190,6 +204,7 @@ export async function startCore(opts: CoreOptions = {}): Promise<RunningCore> {
       stopped = true;
       recalls.closeWatchers();
       await http?.close();
+      coreMetrics.close();
       await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
       await checkPool?.close();
       await recalls.flush();

@@ -5,5 +5,6 @@ export * from "./errors.ts";
 export * from "./hash/index.ts";
 export * from "./identifiers/index.ts";
 export * from "./merkle/index.ts";
+export * from "./metrics/index.ts";
 export * from "./schema/index.ts";
 export * from "./sign/index.ts";

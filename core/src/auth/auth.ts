@@ -49,6 +49,8 @@ export interface AuthOptions {
   log?: (msg: string, fields?: object) => void;
   /** Injected for tests; default node:crypto randomBytes. */
   randomBytes?: (n: number) => Uint8Array;
+  /** Told every access as it is recorded (the core's request metrics). */
+  onAccess?: (e: AccessEvent) => void;
 }
 
 const KEY = "md:tokens";
@@ -74,6 +76,7 @@ export class AuthService {
   private readonly log: (msg: string, fields?: object) => void;
   private readonly random: (n: number) => Uint8Array;
   private readonly audit: AuditLog;
+  private readonly onAccess: ((e: AccessEvent) => void) | undefined;
   private tokens: Map<string, TokenRecord> | undefined;
   private writes: Promise<unknown> = Promise.resolve();
 
@@ -84,6 +87,7 @@ export class AuthService {
     this.log = opts.log ?? (() => {});
     this.random = opts.randomBytes ?? nodeRandomBytes;
     this.audit = new AuditLog({ store: opts.store, now: this.now, log: this.log });
+    this.onAccess = opts.onAccess;
   }
 
   async open(): Promise<void> {
@@ -291,6 +295,7 @@ export class AuthService {
 
   /** Records an access (who, what, when). Never rejects; may be left unawaited. */
   recordAccess(e: AccessEvent): Promise<void> {
+    this.onAccess?.(e);
     return this.audit.record(e);
   }
 

@@ -109,6 +109,8 @@ describe.each([
   let held: HeldLedger;
   const master = new FakeMaster().own(PARTY_A, SITE_A).own(PARTY_A, DOCK_A).own(PARTY_B, SITE_B);
   const alarms: CaptureAlarm[] = [];
+  /** What the service told its onAck (metrics). */
+  const observed: Array<{ ack: BatchAck; seconds: number }> = [];
   const gw = new TestGateway("gw-1", PARTY_A);
   const gwPush = new TestGateway("gw-push", PARTY_A);
   const gwSlow = new TestGateway("gw-slow", PARTY_A);
@@ -161,7 +163,10 @@ describe.each([
       onAlarm: (a) => alarms.push(a),
       ...(pool === undefined ? {} : { checkPool: pool }),
     });
-    server.addService(CaptureServiceDefinition, captureServiceHandlers(roomy, authenticate));
+    server.addService(
+      CaptureServiceDefinition,
+      captureServiceHandlers(roomy, authenticate, { onAck: (ack, seconds) => observed.push({ ack, seconds }) }),
+    );
     pushServer.addService(CaptureServiceDefinition, captureServiceHandlers(pushProcessor, authenticate));
     addr = await bind(server);
     client = new CaptureServiceClient(addr, credentials.createInsecure());
@@ -280,6 +285,12 @@ describe.each([
     expect(acks.map((a) => a.firstSeq)).toEqual([0n, 1n, 3n, 3n, 3n, 0n]);
     const first = outcomes(acks[0]!)[0]!;
     expect(outcomes(acks[5]!)).toEqual([first.replace("accepted", "duplicate")]);
+    // onAck heard every ack the processor answered (not the one for a batch it threw on,
+    // the other gateway's), with the time it took.
+    const heard = observed.filter((o) => o.ack.gatewayId === "gw-stream");
+    const sent = acks.filter((a) => statusOf(a) !== "rejected:AUTH_FORBIDDEN");
+    expect(heard.map((o) => [statusOf(o.ack), o.ack.firstSeq])).toEqual(sent.map((a) => [statusOf(a), a.firstSeq]));
+    for (const o of heard) expect(o.seconds >= 0 && o.seconds < 60).toBe(true);
   });
 
   it("CaptureStream: no token ends the stream with UNAUTHENTICATED", async () => {

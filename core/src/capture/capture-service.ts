@@ -51,6 +51,8 @@ export interface CaptureServiceOptions {
    * reading acks is held back by HTTP/2 flow control instead of growing our memory.
    */
   maxPendingAcksPerStream?: number;
+  /** Told each batch's ack and the seconds from receipt to it (not for batches whose processing threw). */
+  onAck?: (ack: BatchAck, seconds: number) => void;
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
@@ -62,16 +64,28 @@ export function captureServiceHandlers(
 ): CaptureServiceHandlers {
   const log = options.log ?? (() => {});
   const window = options.maxPendingAcksPerStream ?? 32;
+  const onAck = options.onAck;
+  // Both the stream and the unary call hand batches over here.
+  const handBatch: BatchProcessor =
+    onAck === undefined
+      ? (batch, principal) => processor.processBatch(batch, principal)
+      : (batch, principal) => {
+          const t0 = performance.now();
+          return processor.processBatch(batch, principal).then((ack) => {
+            onAck(ack, (performance.now() - t0) / 1000);
+            return ack;
+          });
+        };
 
   const captureStream: handleBidiStreamingCall<Buffer, BatchAck> = (call) => {
-    runStream(call, processor, authenticate, log, window).catch((e: unknown) => {
+    runStream(call, handBatch, authenticate, log, window).catch((e: unknown) => {
       // runStream handles its own failures; this is the last guard against an unhandled rejection.
       log("capture stream failed", { level: "error", error: e instanceof Error ? e.message : String(e) });
     });
   };
 
   const capture: handleUnaryCall<Buffer, BatchAck> = (call, callback) => {
-    unary(call, callback, log, async () => processor.processBatch(call.request, await authenticate(call.metadata)));
+    unary(call, callback, log, async () => handBatch(call.request, await authenticate(call.metadata)));
   };
 
   const captureDocument: handleUnaryCall<CaptureDocumentRequest, CaptureDocumentResponse> = (call, callback) => {
@@ -172,9 +186,12 @@ function writeAck(call: ServerDuplexStream<Buffer, BatchAck>, ack: BatchAck): Pr
   });
 }
 
+/** CaptureProcessor.processBatch, as the service calls it. */
+type BatchProcessor = (batch: Buffer, principal: Principal) => Promise<BatchAck>;
+
 async function runStream(
   call: ServerDuplexStream<Buffer, BatchAck>,
-  processor: CaptureProcessor,
+  handBatch: BatchProcessor,
   authenticate: Authenticate,
   log: LogFn,
   window: number,
@@ -199,7 +216,7 @@ async function runStream(
     for await (const batch of call.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
       let ackP: Promise<BatchAck>;
       try {
-        ackP = processor.processBatch(batch, principal).catch((e: unknown) => errorAck(batch, e));
+        ackP = handBatch(batch, principal).catch((e: unknown) => errorAck(batch, e));
       } catch (e) {
         ackP = Promise.resolve(errorAck(batch, e));
       }

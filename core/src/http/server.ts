@@ -44,6 +44,11 @@ export interface HttpOptions {
   captureWaitMs?: number;
   /** Socket and request timeouts (ms); defaults suit people and partner systems. */
   timeouts?: { headers?: number; request?: number; idle?: number; keepAlive?: number };
+  /**
+   * Told when a routed request's response is finished: `route` is its method and path
+   * pattern (e.g. "GET /api/v1/chain/:code"), never the concrete path. For metrics.
+   */
+  onRequest?: (route: string, status: number, seconds: number) => void;
 }
 
 export interface RunningHttp {
@@ -161,6 +166,12 @@ export async function startHttp(opts: HttpOptions): Promise<RunningHttp> {
       if (m.kind === "method") {
         res.setHeader("allow", m.allow.join(", "));
         throw httpError("HTTP_METHOD_NOT_ALLOWED", `${method} ${url.pathname}: use ${m.allow.join(" or ")}`, "method");
+      }
+      const onRequest = opts.onRequest;
+      if (onRequest !== undefined) {
+        const t0 = performance.now();
+        const route = `${m.route.method} ${m.route.path}`;
+        res.once("finish", () => onRequest(route, res.statusCode, (performance.now() - t0) / 1000));
       }
       const principal = principalOf(req, opts.core.auth);
       let bodyRead: Promise<string> | undefined;

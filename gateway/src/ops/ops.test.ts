@@ -1,53 +1,10 @@
+import { readExposition } from "@suyuan/proto";
 import { describe, expect, it } from "vitest";
 import { assessHealth, type HealthInput } from "./health.ts";
 import { createGatewayMetrics, Registry } from "./metrics.ts";
 import { startOpsServer } from "./server.ts";
 
-interface Sample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
-
-/**
- * A strict reader of the text exposition format 0.0.4: every sample belongs to a family
- * announced by exactly one # HELP and one # TYPE line before it.
- */
-function parseExposition(text: string): { types: Map<string, string>; help: Map<string, string>; samples: Sample[] } {
-  const types = new Map<string, string>();
-  const help = new Map<string, string>();
-  const samples: Sample[] = [];
-  expect(text.endsWith("\n")).toBe(true);
-  for (const line of text.slice(0, -1).split("\n")) {
-    let m = /^# HELP ([a-zA-Z_:][a-zA-Z0-9_:]*) (.*)$/.exec(line);
-    if (m) {
-      expect(help.has(m[1]!)).toBe(false);
-      help.set(m[1]!, m[2]!);
-      continue;
-    }
-    m = /^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram|summary|untyped)$/.exec(line);
-    if (m) {
-      expect(types.has(m[1]!)).toBe(false);
-      types.set(m[1]!, m[2]!);
-      continue;
-    }
-    m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (-?[0-9.e+]+|NaN|[+-]Inf)$/.exec(line);
-    if (!m) throw new Error(`not an exposition line: ${line}`);
-    const labels: Record<string, string> = {};
-    if (m[2]) {
-      const re = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"(,|$)/gy;
-      let consumed = 0;
-      for (let lm = re.exec(m[2]); lm !== null; lm = re.exec(m[2])) {
-        labels[lm[1]!] = lm[2]!.replace(/\\n/g, "\n").replace(/\\"/g, '"').replace(/\\\\/g, "\\");
-        consumed = re.lastIndex;
-      }
-      expect(consumed).toBe(m[2].length);
-    }
-    expect(types.has(m[1]!)).toBe(true);
-    samples.push({ name: m[1]!, labels, value: Number(m[3]) });
-  }
-  return { types, help, samples };
-}
+const parseExposition = readExposition;
 
 describe("metrics registry", () => {
   it("renders the gateway metrics in text format 0.0.4 that parses back", () => {

@@ -1,0 +1,2 @@
+export * from "./read-exposition.ts";
+export * from "./registry.ts";
