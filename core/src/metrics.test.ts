@@ -1,6 +1,8 @@
 // The core's /metrics (metrics.ts) on a running core: who may read it, and that what it says
 // follows what the core did — captured events, the log, recorded requests, HTTP timings.
+import { credentials, Metadata } from "@grpc/grpc-js";
 import { readExposition, sampleValue } from "@suyuan/proto";
+import { QueryServiceClient } from "@suyuan/proto/gen/suyuan/v1/query.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readConformanceText } from "../../tests/shared.ts";
 import type { Principal } from "./model.ts";
@@ -98,5 +100,33 @@ describe("core /metrics", () => {
       }),
     ).toBe(1);
     expect(after.samples.some((s) => s.labels.route?.includes("0614141123452"))).toBe(false);
+  });
+
+  it("times gRPC calls by method and status code", async () => {
+    const client = new QueryServiceClient(core.grpcAddress, credentials.createInsecure());
+    const getChain = (token?: string) =>
+      new Promise<number>((resolve) => {
+        const md = new Metadata();
+        if (token !== undefined) md.set("authorization", `Bearer ${token}`);
+        client.getChain({ identifier: "https://id.gs1.org/01/00614141123452/21/2017", includeProofs: false }, md, (e) =>
+          resolve(e === null ? 0 : (e.code ?? -1)),
+        );
+      });
+    const method = "/suyuan.v1.QueryService/GetChain";
+    const count = (o: Awaited<ReturnType<typeof scrape>>, code: string) =>
+      o.samples.find(
+        (s) =>
+          s.name === "suyuan_core_grpc_request_seconds_count" && s.labels.method === method && s.labels.code === code,
+      )?.value ?? 0;
+    try {
+      const before = await scrape();
+      expect(await getChain(inspector)).toBe(0);
+      expect(await getChain("sy_0000000000000000.notavalidtokennotavalidtokennotavalidtoke")).not.toBe(0);
+      const after = await scrape();
+      expect(count(after, "OK") - count(before, "OK")).toBe(1);
+      expect(count(after, "UNAUTHENTICATED") - count(before, "UNAUTHENTICATED")).toBe(1);
+    } finally {
+      client.close();
+    }
   });
 });

@@ -3,6 +3,7 @@
 // records), event-loop delay and memory. Read at scrape time; nothing here is on a hot path
 // except one counter increment per recorded access.
 import { monitorEventLoopDelay } from "node:perf_hooks";
+import { status as grpcStatus, ServerInterceptingCall, type ServerInterceptor } from "@grpc/grpc-js";
 import { type Counter, METRICS_CONTENT_TYPE, Registry } from "@suyuan/proto";
 import type { BatchAck } from "@suyuan/proto/gen/suyuan/v1/batch.ts";
 import { requireRole } from "./auth/roles.ts";
@@ -25,11 +26,19 @@ export interface CoreMetrics {
   ack(ack: BatchAck, seconds: number): void;
   /** A finished HTTP request: route pattern, status, seconds. */
   request(route: string, status: number, seconds: number): void;
+  /** A gRPC server interceptor timing every call by method and status code. */
+  grpcInterceptor: ServerInterceptor;
   /** Stops the event-loop delay sampler. */
   close(): void;
 }
 
 const REFUSED = " (refused)";
+/** gRPC status codes by number → their names (OK, INVALID_ARGUMENT, …). */
+const GRPC_CODE_NAMES = new Map<number, string>(
+  Object.entries(grpcStatus)
+    .filter((e): e is [string, number] => typeof e[1] === "number")
+    .map(([name, code]) => [code, name]),
+);
 
 export function createCoreMetrics(src: CoreMetricSources, registry = new Registry()): CoreMetrics {
   const p = "suyuan_core";
@@ -80,6 +89,24 @@ export function createCoreMetrics(src: CoreMetricSources, registry = new Registr
     [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     ["route", "status"],
   );
+  const grpcSeconds = registry.histogram(
+    `${p}_grpc_request_seconds`,
+    "gRPC calls by method and status code, in seconds (a stream: its whole life).",
+    [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    ["method", "code"],
+  );
+  const grpcInterceptor: ServerInterceptor = (method, call) => {
+    const t0 = performance.now();
+    return new ServerInterceptingCall(call, {
+      sendStatus(status, next) {
+        grpcSeconds.observe((performance.now() - t0) / 1000, {
+          method: method.path,
+          code: GRPC_CODE_NAMES.get(status.code) ?? String(status.code),
+        });
+        next(status);
+      },
+    });
+  };
   // Percentiles since the previous scrape, then reset.
   const delay = monitorEventLoopDelay({ resolution: 10 });
   delay.enable();
@@ -119,6 +146,7 @@ export function createCoreMetrics(src: CoreMetricSources, registry = new Registr
     ack(a: BatchAck, seconds: number) {
       ackSeconds.observe(seconds, { status: a.status?.$case ?? "none" });
     },
+    grpcInterceptor,
     request(route: string, status: number, seconds: number) {
       requestSeconds.observe(seconds, { route, status: `${Math.floor(status / 100)}xx` });
     },

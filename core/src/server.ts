@@ -156,7 +156,7 @@ export async function startCore(opts: CoreOptions = {}): Promise<RunningCore> {
   });
   const coreMetrics = metrics;
 
-  const server = new Server();
+  const server = new Server({ interceptors: [coreMetrics.grpcInterceptor] });
   const authenticate = (md: Parameters<AuthService["principalFromMetadata"]>[0]) => auth.principalFromMetadata(md);
   server.addService(
     CaptureServiceDefinition,
