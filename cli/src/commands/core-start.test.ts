@@ -85,6 +85,7 @@ describe("suyuan core start (spawned)", () => {
       expect(Object.keys(first.facts)).toEqual([
         "gRPC address",
         "HTTP",
+        "metrics",
         "data",
         "log size",
         "verifier key",
@@ -105,6 +106,12 @@ describe("suyuan core start (spawned)", () => {
       expect(first.facts.HTTP).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       const cp = (await (await fetch(`${first.facts.HTTP}/api/v1/checkpoint`)).json()) as { size: number };
       expect(cp.size).toBe(0);
+      // And its metrics, at the printed address, for the printed admin token.
+      const metricsUrl = first.facts.metrics!.split(" ")[0]!;
+      expect(metricsUrl).toBe(`${first.facts.HTTP}/metrics`);
+      const scrape = await fetch(metricsUrl, { headers: { authorization: `Bearer ${first.facts["admin token"]}` } });
+      expect(scrape.status).toBe(200);
+      expect(await scrape.text()).toMatch(/^suyuan_core_log_entries 0$/m);
 
       // It answers: an admin call with the printed token, an audit with the printed key.
       const addr = first.facts["gRPC address"]!;

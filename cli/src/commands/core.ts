@@ -124,7 +124,10 @@ export async function coreStart(args: string[], io: CommandIo, hooks: CoreStartH
   }
   try {
     io.stdout(`gRPC address: ${core.grpcAddress}\n`);
-    if (core.httpUrl !== undefined) io.stdout(`HTTP: ${core.httpUrl}\n`);
+    if (core.httpUrl !== undefined) {
+      io.stdout(`HTTP: ${core.httpUrl}\n`);
+      io.stdout(`metrics: ${core.httpUrl}/metrics (Prometheus; an admin token as bearer credentials)\n`);
+    }
     io.stdout(`data: ${dataDir}\n`);
     io.stdout(`log size: ${core.ledger.size()}\n`);
     io.stdout(`verifier key: ${core.verifierKey}\n`);
