@@ -6,6 +6,7 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 import { status as grpcStatus, ServerInterceptingCall, type ServerInterceptor } from "@grpc/grpc-js";
 import { type Counter, METRICS_CONTENT_TYPE, Registry } from "@suyuan/proto";
 import type { BatchAck } from "@suyuan/proto/gen/suyuan/v1/batch.ts";
+import { REFUSED_SUFFIX } from "./auth/audit.ts";
 import { requireRole } from "./auth/roles.ts";
 import type { CaptureStats } from "./capture/processor.ts";
 import type { Route } from "./http/route.ts";
@@ -20,7 +21,7 @@ export interface CoreMetricSources {
 
 export interface CoreMetrics {
   registry: Registry;
-  /** One recorded access (auth's audit): `action` as recorded, " (refused)" when it was. */
+  /** One recorded access (auth's audit): `action` as recorded, with REFUSED_SUFFIX when it was. */
   access(action: string): void;
   /** A gateway batch's ack, `seconds` after the batch was received. */
   ack(ack: BatchAck, seconds: number): void;
@@ -32,13 +33,15 @@ export interface CoreMetrics {
   close(): void;
 }
 
-const REFUSED = " (refused)";
 /** gRPC status codes by number → their names (OK, INVALID_ARGUMENT, …). */
 const GRPC_CODE_NAMES = new Map<number, string>(
   Object.entries(grpcStatus)
     .filter((e): e is [string, number] => typeof e[1] === "number")
     .map(([name, code]) => [code, name]),
 );
+
+/** Upper bounds (seconds) of the request-time histograms, HTTP and gRPC alike. */
+const REQUEST_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 export function createCoreMetrics(src: CoreMetricSources, registry = new Registry()): CoreMetrics {
   const p = "suyuan_core";
@@ -86,13 +89,13 @@ export function createCoreMetrics(src: CoreMetricSources, registry = new Registr
   const requestSeconds = registry.histogram(
     `${p}_http_request_seconds`,
     "HTTP requests by route pattern and status class, in seconds.",
-    [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    REQUEST_BUCKETS,
     ["route", "status"],
   );
   const grpcSeconds = registry.histogram(
     `${p}_grpc_request_seconds`,
     "gRPC calls by method and status code, in seconds (a stream: its whole life).",
-    [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    REQUEST_BUCKETS,
     ["method", "code"],
   );
   const grpcInterceptor: ServerInterceptor = (method, call) => {
@@ -137,9 +140,9 @@ export function createCoreMetrics(src: CoreMetricSources, registry = new Registr
   return {
     registry,
     access(action: string) {
-      const refused = action.endsWith(REFUSED);
+      const refused = action.endsWith(REFUSED_SUFFIX);
       requests.inc({
-        action: refused ? action.slice(0, -REFUSED.length) : action,
+        action: refused ? action.slice(0, -REFUSED_SUFFIX.length) : action,
         outcome: refused ? "refused" : "allowed",
       });
     },

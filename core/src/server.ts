@@ -17,7 +17,7 @@ import { startHttp } from "./http/server.ts";
 import { indexRecords } from "./index/records.ts";
 import { ledgerServiceHandlers, loadOrCreateCoreKey, VerifiableLog } from "./log/index.ts";
 import { adminServiceHandlers, MasterData } from "./master/index.ts";
-import { type CoreMetrics, createCoreMetrics, metricsRoute } from "./metrics.ts";
+import { createCoreMetrics, metricsRoute } from "./metrics.ts";
 import type { Principal } from "./model.ts";
 import { QueryEngine } from "./query/index.ts";
 import { queryServiceHandlers } from "./query/query-service.ts";
@@ -104,9 +104,13 @@ export async function startCore(opts: CoreOptions = {}): Promise<RunningCore> {
   });
   const master = new MasterData({ store, now, log });
   await master.open();
-  // Made once capture exists (its counts are a source); accesses before that are not counted.
-  let metrics: CoreMetrics | undefined;
-  const auth = new AuthService({ store, master, now, log, onAccess: (e) => metrics?.access(e.action) });
+  // Its sources are read at scrape time, when /metrics is served: after everything below exists.
+  const metrics = createCoreMetrics({
+    logSize: () => ledger.size(),
+    checkpointSize: () => ledger.checkpoint().size,
+    capture: () => capture.stats(),
+  });
+  const auth = new AuthService({ store, master, now, log, onAccess: (e) => metrics.access(e.action) });
   await auth.open();
   const bootstrap = await auth.ensureAdminToken();
 
@@ -149,18 +153,11 @@ export async function startCore(opts: CoreOptions = {}): Promise<RunningCore> {
     },
   });
 
-  metrics = createCoreMetrics({
-    logSize: () => ledger.size(),
-    checkpointSize: () => ledger.checkpoint().size,
-    capture: () => capture.stats(),
-  });
-  const coreMetrics = metrics;
-
-  const server = new Server({ interceptors: [coreMetrics.grpcInterceptor] });
+  const server = new Server({ interceptors: [metrics.grpcInterceptor] });
   const authenticate = (md: Parameters<AuthService["principalFromMetadata"]>[0]) => auth.principalFromMetadata(md);
   server.addService(
     CaptureServiceDefinition,
-    captureServiceHandlers(capture, authenticate, { log, onAck: (ack, s) => coreMetrics.ack(ack, s) }),
+    captureServiceHandlers(capture, authenticate, { log, onAck: (ack, s) => metrics.ack(ack, s) }),
   );
   server.addService(LedgerServiceService, ledgerServiceHandlers(ledger, store));
   server.addService(QueryServiceService, queryServiceHandlers(query, auth, { ledger, master, log }));
@@ -179,8 +176,8 @@ export async function startCore(opts: CoreOptions = {}): Promise<RunningCore> {
       : await startHttp({
           address: opts.httpAddress,
           core: services,
-          routes: [metricsRoute(coreMetrics), ...exportRoutes(services), ...webRoutes(services, { log })],
-          onRequest: (route, status, s) => coreMetrics.request(route, status, s),
+          routes: [metricsRoute(metrics), ...exportRoutes(services), ...webRoutes(services, { log })],
+          onRequest: (route, status, s) => metrics.request(route, status, s),
           log,
           now,
         });
@@ -204,7 +201,7 @@ export async function startCore(opts: CoreOptions = {}): Promise<RunningCore> {
       stopped = true;
       recalls.closeWatchers();
       await http?.close();
-      coreMetrics.close();
+      metrics.close();
       await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
       await checkPool?.close();
       await recalls.flush();

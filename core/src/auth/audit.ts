@@ -23,6 +23,9 @@ export interface AccessRecord {
   target?: string;
 }
 
+/** Appended to the action of an access whose role was refused ("QueryService.GetChain (refused)"). */
+export const REFUSED_SUFFIX = " (refused)";
+
 export interface AccessEvent {
   principal: Principal;
   action: string;

@@ -4,6 +4,7 @@
 import type { handleServerStreamingCall, handleUnaryCall, ServerWritableStream } from "@grpc/grpc-js";
 import { toGrpcError } from "../grpc/errors.ts";
 import type { Principal, Role } from "../model.ts";
+import { REFUSED_SUFFIX } from "./audit.ts";
 import type { AuthService } from "./auth.ts";
 import { requireRole } from "./roles.ts";
 
@@ -31,7 +32,7 @@ function admit<Req>(
     if (spec.roles !== "any") requireRole(principal, spec.roles, spec.method);
   } catch (e) {
     // Refused attempts are part of "who did what" too.
-    void auth.recordAccess({ principal, action: `${spec.method} (refused)`, ...what });
+    void auth.recordAccess({ principal, action: `${spec.method}${REFUSED_SUFFIX}`, ...what });
     throw e;
   }
   void auth.recordAccess({ principal, action: spec.method, ...what });

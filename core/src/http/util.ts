@@ -1,6 +1,7 @@
 // Small helpers shared by the REST binding and the JSON API.
 import type { ServerResponse } from "node:http";
 import { SuyuanError } from "@suyuan/proto";
+import { REFUSED_SUFFIX } from "../auth/audit.ts";
 import { requireRole } from "../auth/roles.ts";
 import type { Principal, Role } from "../model.ts";
 import type { RouteContext } from "./route.ts";
@@ -74,7 +75,7 @@ export function admit(
   try {
     if (roles !== "any") requireRole(principal, roles, action);
   } catch (e) {
-    void core.auth.recordAccess({ principal, action: `${action} (refused)`, ...what });
+    void core.auth.recordAccess({ principal, action: `${action}${REFUSED_SUFFIX}`, ...what });
     throw e;
   }
   void core.auth.recordAccess({ principal, action, ...what });

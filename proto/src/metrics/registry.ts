@@ -6,6 +6,9 @@
 
 export type Labels = Record<string, string>;
 
+/** A family's samples read at scrape time: one value (no labels), or one per label set. */
+export type Collect = () => number | Array<{ labels: Labels; value: number }>;
+
 /** Prometheus metric and label names: [a-zA-Z_:][a-zA-Z0-9_:]* (labels without ':'). */
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
@@ -16,7 +19,7 @@ interface Family {
   type: "counter" | "gauge" | "histogram";
   labelNames: readonly string[];
   values: Map<string, { labels: Labels; value: number }>;
-  collect?: () => number | Array<{ labels: Labels; value: number }>;
+  collect?: Collect;
   /** Histograms: upper bounds, ascending, and per label set the bucket counts, sum and count. */
   buckets?: readonly number[];
   observed?: Map<string, { labels: Labels; counts: number[]; sum: number; count: number }>;
@@ -115,22 +118,12 @@ export class Registry {
   }
 
   /** A counter counted by hand (`inc`), or read at scrape time from `collect` (a total kept elsewhere). */
-  counter(
-    name: string,
-    help: string,
-    labelNames: readonly string[] = [],
-    collect?: () => number | Array<{ labels: Labels; value: number }>,
-  ): Counter {
+  counter(name: string, help: string, labelNames: readonly string[] = [], collect?: Collect): Counter {
     return new Counter(this.add("counter", name, help, labelNames, collect));
   }
 
   /** A gauge set by hand, or read at scrape time from `collect`. */
-  gauge(
-    name: string,
-    help: string,
-    labelNames: readonly string[] = [],
-    collect?: () => number | Array<{ labels: Labels; value: number }>,
-  ): Gauge {
+  gauge(name: string, help: string, labelNames: readonly string[] = [], collect?: Collect): Gauge {
     return new Gauge(this.add("gauge", name, help, labelNames, collect));
   }
 
