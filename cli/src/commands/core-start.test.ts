@@ -141,7 +141,7 @@ describe("suyuan core start (spawned)", () => {
         captureWorkers?: number;
       };
     expect(serving(second.stderr()).captureWorkers).toBe(0);
-    expect(serving(first.stderr()).captureWorkers).toBe(Math.max(0, Math.min(4, availableParallelism() - 1)));
+    expect(serving(first.stderr()).captureWorkers).toBe(Math.max(1, Math.min(4, availableParallelism())));
   });
 
   it("--config: a YAML file with the same keys; flags win; unknown keys are refused", async () => {
