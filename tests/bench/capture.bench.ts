@@ -17,6 +17,9 @@
 // gateways write: four more gateways stream 100 000 events into the same core while the load
 // process asks QueryService.GetChain (inspector token, over gRPC) for units of the first
 // phase, one query at a time with a 20 ms pause, then as many again once the core is idle.
+// A third phase asks whether either side starves when both push: four more gateways stream
+// 100 000 events while QUERY_LANES lookups are always in flight (each lane asks its next the
+// moment its answer comes), so a lookup is always waiting for the core.
 import { spawn } from "node:child_process";
 import { sign, verify } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -39,6 +42,10 @@ const WINDOW = 4;
 const MIXED_BATCHES_PER_GATEWAY = 25;
 const CHAIN_CODES = 500;
 const CHAIN_PAUSE_MS = 20;
+/** The third phase: GetChain calls always in flight while gateways stream. */
+const QUERY_LANES = 8;
+/** Gateway sets: phase 1, phase 2, phase 3 (each its own, so every batch is new). */
+const PHASES = 3;
 
 const YARDSTICK_SLICES = 8;
 const YARDSTICK_SLICE_S = 0.25;
@@ -90,6 +97,7 @@ export async function run(): Promise<void> {
   const verifyBefore = ed25519VerifyRates();
   let r: LoadResult;
   let mixed: LoadResult;
+  let contended: LoadResult;
   let cpu: NodeJS.CpuUsage;
 
   const dir = await mkdtemp(join(tmpdir(), "suyuan-bench-capture-"));
@@ -98,8 +106,9 @@ export async function run(): Promise<void> {
     // Master data: each gateway's party, its site (so the location policy passes) and the
     // gateway's enrolment with its public key; a gateway token per gateway.
     const gateways: LoadPlanGateway[] = [];
-    for (let i = 0; i < 2 * GATEWAYS; i++) {
-      const cp = `061414${i}`;
+    for (let i = 0; i < PHASES * GATEWAYS; i++) {
+      // 7-digit company prefixes 0614140, 0614141, …, one per gateway.
+      const cp = String(614140 + i).padStart(7, "0");
       const party = parseCode(`urn:epc:id:pgln:${cp}.00000`).canonical;
       const site = `urn:epc:id:sgln:${cp}.07346.0`;
       await core.master.putParty({ id: party, name: `Packer ${i}` });
@@ -147,18 +156,27 @@ export async function run(): Promise<void> {
     const inspector = await core.auth.issueToken({ role: "inspector", label: "bench inspector" });
     const mixedPlan: LoadPlan = {
       ...plan,
-      gateways: gateways.slice(GATEWAYS),
+      gateways: gateways.slice(GATEWAYS, 2 * GATEWAYS),
       batchesPerGateway: MIXED_BATCHES_PER_GATEWAY,
       chainQueries: { token: inspector.token, codes, pauseMs: CHAIN_PAUSE_MS },
     };
     await writeFile(planFile, JSON.stringify(mixedPlan));
     mixed = await runLoad(planFile);
+
+    const contendedPlan: LoadPlan = {
+      ...plan,
+      gateways: gateways.slice(2 * GATEWAYS),
+      batchesPerGateway: MIXED_BATCHES_PER_GATEWAY,
+      chainQueries: { token: inspector.token, codes, pauseMs: 0, concurrency: QUERY_LANES, idleAfter: false },
+    };
+    await writeFile(planFile, JSON.stringify(contendedPlan));
+    contended = await runLoad(planFile);
   } finally {
     await core.stop();
     await rm(dir, { recursive: true, force: true });
   }
   const verifyAfter = ed25519VerifyRates();
-  for (const x of [r, mixed]) {
+  for (const x of [r, mixed, contended]) {
     if (x.batchesNotAccepted > 0 || x.rejected > 0) {
       console.error(
         `capture bench: ${x.batchesNotAccepted} batches not accepted, ${x.rejected} events rejected (${x.firstProblem ?? "?"})`,
@@ -188,4 +206,12 @@ export async function run(): Promise<void> {
   report(BENCH, "capture_chain_max_ms", during.maxMs, "ms");
   report(BENCH, "idle_chain_p50_ms", idle.p50Ms, "ms");
   report(BENCH, "idle_chain_p99_ms", idle.p99Ms, "ms");
+  // Phase 3: capture and lookups that never pause, side by side.
+  const pushed = contended.chainUnderLoad;
+  if (pushed === undefined) throw new Error("capture bench: the load process asked no chains in phase 3");
+  report(BENCH, "contended_capture_events_per_s", contended.accepted / (contended.wallMs / 1000), "1/s");
+  report(BENCH, "contended_ack_p99_ms", contended.ackP99Ms, "ms");
+  report(BENCH, "contended_chain_per_s", pushed.perS, "1/s");
+  report(BENCH, "contended_chain_p50_ms", pushed.p50Ms, "ms");
+  report(BENCH, "contended_chain_p99_ms", pushed.p99Ms, "ms");
 }

@@ -6,8 +6,9 @@
 // and streams them over CaptureService.CaptureStream, one stream per gateway, each with a
 // small window of batches in flight. It prints one JSON line with what the acks said.
 // With `chainQueries` in the plan it also asks QueryService.GetChain for units captured
-// earlier, one query at a time, while it streams and then as often again once the core is
-// idle: how an inspector's lookup fares while gateways write.
+// earlier while it streams — one query at a time, or `concurrency` at a time — and then, one
+// at a time, as often again once the core is idle (unless `idleAfter` is false): how an
+// inspector's lookup fares while gateways write, and how both fare when lookups never pause.
 import { createPrivateKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { credentials, Metadata, makeGenericClientConstructor } from "@grpc/grpc-js";
@@ -57,10 +58,16 @@ export interface ChainQueryPlan {
   codes: string[];
   /** Pause after each answer before the next query, ms. */
   pauseMs: number;
+  /** Queries in flight at once while streaming, each waiting for its answer (default 1). */
+  concurrency?: number;
+  /** Ask as many again on the idle core after the streams end (default true). */
+  idleAfter?: boolean;
 }
 
 export interface ChainLatencies {
   queries: number;
+  /** Queries answered per second of the time they ran. */
+  perS: number;
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
@@ -80,7 +87,7 @@ export interface LoadResult {
   buildMs: number;
   /** CPU time of this load process (user + system) while streaming, in ms. */
   cpuMs: number;
-  /** With plan.chainQueries: chain lookups while streaming and after it, on the idle core. */
+  /** With plan.chainQueries: chain lookups while streaming and (idleAfter) after it, on the idle core. */
   chainUnderLoad?: ChainLatencies;
   chainIdle?: ChainLatencies;
 }
@@ -185,35 +192,60 @@ const RawCapture = makeGenericClientConstructor(
 );
 
 /**
- * Asks GetChain for plan.codes in turn, one query at a time, until `stop()` says so (checked
- * after each answer) or `count` queries were asked. A chain without steps is a failure: every
- * code was captured before.
+ * Asks GetChain for plan.codes in turn (from position `from`), `lanes` queries at a time, each
+ * lane asking its next once its answer came, until `stop()` says so (checked after each
+ * answer) or `count` queries were asked. A chain without steps is a failure: every code was
+ * captured before.
  */
 async function askChains(
   client: QueryServiceClient,
   plan: ChainQueryPlan,
   from: number,
   until: { stop?: () => boolean; count?: number },
+  lanes = 1,
 ): Promise<ChainLatencies> {
   const md = new Metadata();
   md.set("authorization", `Bearer ${plan.token}`);
   const ms: number[] = [];
-  for (let q = from; ; q++) {
-    if (until.count !== undefined && ms.length >= until.count) break;
-    if (until.stop?.() === true) break;
-    const code = plan.codes[q % plan.codes.length]!;
-    const t0 = performance.now();
-    const steps = await new Promise<number>((resolve, reject) =>
-      client.getChain({ identifier: code, includeProofs: false }, md, (err, res) =>
-        err ? reject(err) : resolve(res.steps.length),
-      ),
-    );
-    ms.push(performance.now() - t0);
-    if (steps === 0) throw new Error(`GetChain ${code}: no steps`);
-    await new Promise((r) => setTimeout(r, plan.pauseMs));
-  }
+  let q = from;
+  const t = performance.now();
+  const lane = async (): Promise<void> => {
+    for (;;) {
+      if (until.count !== undefined && q - from >= until.count) return;
+      if (until.stop?.() === true) return;
+      await askOne(client, md, plan, q++, ms);
+    }
+  };
+  await Promise.all(Array.from({ length: lanes }, lane));
+  const seconds = (performance.now() - t) / 1000;
   ms.sort((a, b) => a - b);
-  return { queries: ms.length, p50Ms: percentile(ms, 50), p99Ms: percentile(ms, 99), maxMs: ms.at(-1) ?? Number.NaN };
+  return {
+    queries: ms.length,
+    perS: ms.length / seconds,
+    p50Ms: percentile(ms, 50),
+    p99Ms: percentile(ms, 99),
+    maxMs: ms.at(-1) ?? Number.NaN,
+  };
+}
+
+/** One GetChain for the q-th code; its time goes into `ms`, then the plan's pause. */
+async function askOne(
+  client: QueryServiceClient,
+  md: Metadata,
+  plan: ChainQueryPlan,
+  q: number,
+  ms: number[],
+): Promise<void> {
+  const code = plan.codes[q % plan.codes.length]!;
+  const t0 = performance.now();
+  const steps = await new Promise<number>((resolve, reject) =>
+    client.getChain({ identifier: code, includeProofs: false }, md, (err, res) =>
+      err ? reject(err) : resolve(res.steps.length),
+    ),
+  );
+  ms.push(performance.now() - t0);
+  if (steps === 0) throw new Error(`GetChain ${code}: no steps`);
+  await new Promise((r) => setTimeout(r, plan.pauseMs));
 }
 
 async function main(): Promise<void> {
@@ -245,7 +277,8 @@ async function main(): Promise<void> {
   let streaming = true;
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
-  const underLoad = queries && askChains(queries.client, queries.plan, 0, { stop: () => !streaming });
+  const underLoad =
+    queries && askChains(queries.client, queries.plan, 0, { stop: () => !streaming }, queries.plan.concurrency ?? 1);
   await Promise.all(
     plan.gateways.map(
       (g, gi) =>
@@ -296,12 +329,14 @@ async function main(): Promise<void> {
   let chains: Pick<LoadResult, "chainUnderLoad" | "chainIdle"> = {};
   if (queries !== undefined && underLoad !== undefined) {
     const chainUnderLoad = await underLoad;
-    // As many again on the idle core, other units of the same list.
-    const chainIdle = await askChains(queries.client, queries.plan, chainUnderLoad.queries, {
-      count: chainUnderLoad.queries,
-    });
+    chains = { chainUnderLoad };
+    if (queries.plan.idleAfter !== false) {
+      // As many again on the idle core, other units of the same list.
+      chains.chainIdle = await askChains(queries.client, queries.plan, chainUnderLoad.queries, {
+        count: chainUnderLoad.queries,
+      });
+    }
     queries.client.close();
-    chains = { chainUnderLoad, chainIdle };
   }
   latencies.sort((a, b) => a - b);
   const out: LoadResult = {
