@@ -105,6 +105,24 @@ export function decodeState(gatewayId: string, value: StoredValue): GatewayState
   };
 }
 
+/**
+ * A batch header as JSON: the sequence number in decimal, the hashes in hex. The form of the
+ * stored batch record and of a proof bundle's batch (export/bundle-format.ts).
+ */
+export function batchHeaderJson(h: BatchHeader) {
+  return {
+    version: h.version,
+    gatewayId: h.gatewayId,
+    keyId: h.keyId,
+    algorithm: h.algorithm,
+    firstSeq: h.firstSeq.toString(10),
+    count: h.count,
+    prevBatchHash: hex(h.prevBatchHash),
+    eventsRoot: hex(h.eventsRoot),
+    createdAt: h.createdAt,
+  };
+}
+
 export function encodeBatchRecord(r: BatchRecord): MetaPut {
   const h = r.header;
   const digests = Buffer.concat(r.eventHashes.map((d) => Buffer.from(d.buffer, d.byteOffset, d.byteLength)));
@@ -113,17 +131,7 @@ export function encodeBatchRecord(r: BatchRecord): MetaPut {
     value: JSON.stringify({
       v: 1,
       batchHash: hex(r.batchHash),
-      header: {
-        version: h.version,
-        gatewayId: h.gatewayId,
-        keyId: h.keyId,
-        algorithm: h.algorithm,
-        firstSeq: h.firstSeq.toString(10),
-        count: h.count,
-        prevBatchHash: hex(h.prevBatchHash),
-        eventsRoot: hex(h.eventsRoot),
-        createdAt: h.createdAt,
-      },
+      header: batchHeaderJson(h),
       // The exact signed bytes, so an auditor can check the signature without our encoder.
       headerBytes: b64(canonicalHeaderBytes(h)),
       signature: b64(r.signature),

@@ -2,7 +2,7 @@
 // engine (answers and RFC 9162 inclusion proofs), the ledger (records' provenance) and the
 // capture side's batch records (a gateway's signed header and its event digests).
 import { encodeBase64, eventProofInBatch, SuyuanError } from "@suyuan/proto";
-import { readBatchRecord } from "../capture/gateway-state.ts";
+import { batchHeaderJson, readBatchRecord } from "../capture/gateway-state.ts";
 import type { Ledger, MasterDataReader } from "../model.ts";
 import { MAX_BUNDLE_ENTRIES, type QueryEngine } from "../query/engine.ts";
 import type { ChainAnswer, RecallAnswer } from "../query/types.ts";
@@ -24,8 +24,6 @@ export interface BundleSources {
   now?: () => Date;
   log?: (msg: string, fields?: object) => void;
 }
-
-const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex");
 
 /** A chain's proof bundle: every step's event, proved against one signed checkpoint. */
 export async function chainBundle(src: BundleSources, code: string): Promise<ProofBundleDocument> {
@@ -102,19 +100,8 @@ async function assemble(
       const rec = batches.get(key);
       const pub = src.master.gateway(prov.gatewayId)?.keys.find((k) => k.keyId === rec?.header.keyId);
       if (rec !== undefined && pub !== undefined) {
-        const h = rec.header;
         const batch: BundleBatch = {
-          header: {
-            version: 1,
-            gatewayId: h.gatewayId,
-            keyId: h.keyId,
-            algorithm: h.algorithm,
-            firstSeq: h.firstSeq.toString(10),
-            count: h.count,
-            prevBatchHash: hex(h.prevBatchHash),
-            eventsRoot: hex(h.eventsRoot),
-            createdAt: h.createdAt,
-          },
+          header: batchHeaderJson(rec.header),
           signature: encodeBase64(rec.signature),
           publicKey: pub.publicKey,
           eventIndex: prov.batchIndex,
