@@ -93,10 +93,12 @@ function headerLength(encoded: Uint8Array): number {
 const statusOf = (ack: BatchAck): string =>
   ack.status?.$case === "rejected" ? `rejected:${ack.status.value.code}` : String(ack.status?.$case);
 
-// Every case twice: batches checked on the event loop, and on a real worker thread.
+// Every case three times: batches checked on the event loop, on a real worker thread, and on
+// two (the default on a 2-core machine: a stream's batches are then checked side by side).
 describe.each([
   { mode: "checks on the event loop", workers: 0 },
   { mode: "checks on a worker thread", workers: 1 },
+  { mode: "checks on two worker threads", workers: 2 },
 ])("capture service over gRPC ($mode)", ({ workers }) => {
   const pool = workers > 0 ? new CheckPool(workers) : undefined;
   const server = new Server();
