@@ -59,10 +59,10 @@ export const WORKER_NICE_STEPS = 10;
  * they did, the default was one per core beyond the event loop's. On the 2-core bench
  * machine a second worker fills the time the first waits for its next batch: capture's
  * throughput rose 3–13 % (5 paired runs, e.g. 22.0k → 23.7k, 20.6k → 23.3k events/s). The
- * price is paid by queries while capture saturates the machine: an inspector's GetChain
- * under full capture (capture bench phase 2) went from 13–15 ms to 16–20 ms at p50 and from
- * 57–64 ms to 80–114 ms at p99 (2 paired runs). An operator who prefers that latency to
- * throughput starts the core with --capture-workers 1.
+ * price, if any, is paid by queries while capture saturates the machine: an inspector's
+ * GetChain under full capture (capture bench phase 2) took 13–15 ms at p50 and 57–64 ms at
+ * p99 with one worker (2 runs), 15–20 ms and 51–114 ms with two (4 runs). An operator who
+ * prefers that latency to throughput starts the core with --capture-workers 1.
  */
 export function defaultCheckWorkers(): number {
   return Math.max(1, Math.min(4, availableParallelism()));
