@@ -45,8 +45,8 @@ export interface CoreOptions {
   maxInFlightEvents?: number;
   /**
    * Worker threads that check gateway batches (decode, hashes, signature, standard); 0 checks
-   * them on the event loop. Default: one per core (they run below the event loop's CPU
-   * priority), at most 4.
+   * them on the event loop. Default: one per core the process may use (fewer under a cgroup
+   * CPU limit), at most 4; they run below the event loop's CPU priority.
    */
   captureWorkers?: number;
   now?: () => Date;

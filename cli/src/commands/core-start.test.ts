@@ -2,9 +2,10 @@
 // and `suyuan verify --data` on a stopped core's directory, untouched and tampered with.
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { availableParallelism, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { defaultCheckWorkers } from "../../../core/src/capture/check-pool.ts";
 import { ENTRIES_FILE } from "../../../core/src/store/level/level-store.ts";
 import { REPO_ROOT } from "../../../tests/shared.ts";
 import type { CommandIo } from "../io.ts";
@@ -141,7 +142,7 @@ describe("suyuan core start (spawned)", () => {
         captureWorkers?: number;
       };
     expect(serving(second.stderr()).captureWorkers).toBe(0);
-    expect(serving(first.stderr()).captureWorkers).toBe(Math.max(1, Math.min(4, availableParallelism())));
+    expect(serving(first.stderr()).captureWorkers).toBe(defaultCheckWorkers());
   });
 
   it("--config: a YAML file with the same keys; flags win; unknown keys are refused", async () => {

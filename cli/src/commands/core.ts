@@ -13,11 +13,12 @@ const USAGE = `usage: suyuan core start [--data DIR] [--grpc HOST:PORT] [--http 
 
 Starts the core ledger service: LevelDB ledger under --data (default ./data), gRPC on --grpc
 (default 127.0.0.1:50051; port 0 picks a free port). --capture-workers sets the worker threads
-that check gateway batches (0: on the event loop; default one per core, at most 4, run
-below the event loop's CPU priority). --config is a YAML or JSON file with the same keys
-(data, grpc, http, capture-workers); flags win. Prints the gRPC address, data directory, log size,
-the core's checkpoint verifier key and — when this start created it — the bootstrap admin
-token (also written to DIR/admin-token.txt, mode 0600). Serves until SIGINT or SIGTERM.`;
+that check gateway batches (0: on the event loop; default one per core the process may use,
+fewer under a container or service CPU limit, at most 4, run below the event loop's CPU
+priority). --config is a YAML or JSON file with the same keys (data, grpc, http,
+capture-workers); flags win. Prints the gRPC address, data directory, log size, the core's
+checkpoint verifier key and — when this start created it — the bootstrap admin token (also
+written to DIR/admin-token.txt, mode 0600). Serves until SIGINT or SIGTERM.`;
 
 export const ADMIN_TOKEN_FILE = "admin-token.txt";
 const CONFIG_KEYS = ["data", "grpc", "http", "capture-workers"] as const;

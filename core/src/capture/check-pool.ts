@@ -14,6 +14,7 @@ import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { type BatchHeader, SuyuanError } from "@suyuan/proto";
 import { type BatchContext, type CheckedBatch, Refusal } from "./batch-check.ts";
+import { cgroupCpuLimit } from "./cpu-limit.ts";
 
 export interface CheckRequest {
   id: number;
@@ -54,9 +55,11 @@ export type CheckReply =
 export const WORKER_NICE_STEPS = 10;
 
 /**
- * Workers when the core is not told: one per core, at most 4. The workers run below the
- * event loop's priority (WORKER_NICE_STEPS), so it needs no core kept free for it; before
- * they did, the default was one per core beyond the event loop's. On the 2-core bench
+ * Workers when the core is not told: one per core it may use, at most 4 — the CPUs it may run
+ * on, or fewer when a container or service limit says so (cpu-limit.ts; a limit of 1.5 cores
+ * counts as 2). The workers run below the event loop's priority (WORKER_NICE_STEPS), so it
+ * needs no core kept free for it; before they did, the default was one per core beyond the
+ * event loop's. On the 2-core bench
  * machine a second worker fills the time the first waits for its next batch: capture's
  * throughput rose 3–13 % (5 paired runs, e.g. 22.0k → 23.7k, 20.6k → 23.3k events/s). The
  * price, if any, is paid by queries while capture saturates the machine: an inspector's
@@ -64,8 +67,12 @@ export const WORKER_NICE_STEPS = 10;
  * p99 with one worker (2 runs), 15–20 ms and 51–114 ms with two (4 runs). An operator who
  * prefers that latency to throughput starts the core with --capture-workers 1.
  */
-export function defaultCheckWorkers(): number {
-  return Math.max(1, Math.min(4, availableParallelism()));
+export function defaultCheckWorkers(cpuLimit: number | undefined = cgroupCpuLimit()): number {
+  const cores = Math.min(
+    availableParallelism(),
+    cpuLimit === undefined ? Number.POSITIVE_INFINITY : Math.ceil(cpuLimit),
+  );
+  return Math.max(1, Math.min(4, cores));
 }
 
 interface Slot {
