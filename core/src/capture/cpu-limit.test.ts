@@ -1,4 +1,7 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { defaultCheckWorkers } from "./check-pool.ts";
 import { cgroupCpuLimit, parseCfsQuota, parseCpuMax, type ReadText } from "./cpu-limit.ts";
@@ -67,6 +70,45 @@ describe("cgroup CPU limits", () => {
   it("reads this machine's own files without failing: no limit, or a finite number of cores", () => {
     const limit = cgroupCpuLimit();
     expect(limit === undefined || (Number.isFinite(limit) && limit > 0)).toBe(true);
+  });
+
+  it("reads a real cgroup's limit from a process placed in it (cgroup v1 cpu or v2)", () => {
+    // A cgroup of our own with a quota of 1.5 CPUs, and a child process moved into it before
+    // it starts node: what cgroupCpuLimit says there must be 1.5. Needs root and the cgroup
+    // file system (the project's machines run tests as root); anything else fails here, loudly.
+    const name = `suyuan-cpu-limit-test-${process.pid}`;
+    const v2 = existsSync("/sys/fs/cgroup/cgroup.controllers");
+    const dir = v2 ? join("/sys/fs/cgroup", name) : join("/sys/fs/cgroup/cpu", name);
+    mkdirSync(dir);
+    try {
+      if (v2) {
+        // The cpu controller must be on for the root's children.
+        writeFileSync("/sys/fs/cgroup/cgroup.subtree_control", "+cpu");
+        writeFileSync(join(dir, "cpu.max"), "150000 100000");
+      } else {
+        writeFileSync(join(dir, "cpu.cfs_period_us"), "100000");
+        writeFileSync(join(dir, "cpu.cfs_quota_us"), "150000");
+      }
+      const module = join(import.meta.dirname, "cpu-limit.ts");
+      const script = `import { cgroupCpuLimit } from ${JSON.stringify(module)}; console.log(JSON.stringify(cgroupCpuLimit() ?? null));`;
+      const procs = join(dir, v2 ? "cgroup.procs" : "tasks");
+      const r = spawnSync(
+        "sh",
+        [
+          "-c",
+          `echo $$ > "$1" && exec "$2" --import tsx --input-type=module -e "$3"`,
+          "sh",
+          procs,
+          process.execPath,
+          script,
+        ],
+        { encoding: "utf8", timeout: 30_000 },
+      );
+      expect(r.stderr).toBe("");
+      expect(JSON.parse(r.stdout.trim())).toBe(1.5);
+    } finally {
+      rmdirSync(dir);
+    }
   });
 
   it("sizes the default capture workers by the smaller of the CPUs and the limit, 1 to 4", () => {
