@@ -69,12 +69,7 @@ describe("core /metrics", () => {
   it("counts recorded requests by action and outcome, and times HTTP requests by route", async () => {
     const before = await scrape();
     const chains = (o: typeof before) =>
-      o.samples.find(
-        (s) =>
-          s.name === "suyuan_core_requests_total" &&
-          s.labels.action === "Api.GetChain" &&
-          s.labels.outcome === "allowed",
-      )?.value ?? 0;
+      sampleValue(o, "suyuan_core_requests_total", { action: "Api.GetChain", outcome: "allowed" }, 0);
     const code = "https://id.gs1.org/01/00614141123452/21/2017";
     expect((await get(`/api/v1/chain?code=${encodeURIComponent(code)}`, inspector)).status).toBe(200);
     // An inspector may not write master data: recorded, refused.
@@ -114,10 +109,7 @@ describe("core /metrics", () => {
       });
     const method = "/suyuan.v1.QueryService/GetChain";
     const count = (o: Awaited<ReturnType<typeof scrape>>, code: string) =>
-      o.samples.find(
-        (s) =>
-          s.name === "suyuan_core_grpc_request_seconds_count" && s.labels.method === method && s.labels.code === code,
-      )?.value ?? 0;
+      sampleValue(o, "suyuan_core_grpc_request_seconds_count", { method, code }, 0);
     try {
       const before = await scrape();
       expect(await getChain(inspector)).toBe(0);

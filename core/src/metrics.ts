@@ -118,11 +118,12 @@ export function createCoreMetrics(src: CoreMetricSources, registry = new Registr
     "Event-loop delay since the previous scrape (quantile 1 = the longest).",
     ["quantile"],
     () => {
-      const q = (v: number) => (Number.isFinite(v) ? v / 1e9 : 0);
+      // Nanoseconds to seconds; 0 with no sample yet (the histogram then reads ±Infinity or NaN).
+      const q = (v: number) => (delay.count > 0 && Number.isFinite(v) ? v / 1e9 : 0);
       const out = [
-        { labels: { quantile: "0.5" }, value: delay.count === 0 ? 0 : q(delay.percentile(50)) },
-        { labels: { quantile: "0.99" }, value: delay.count === 0 ? 0 : q(delay.percentile(99)) },
-        { labels: { quantile: "1" }, value: delay.count === 0 ? 0 : q(delay.max) },
+        { labels: { quantile: "0.5" }, value: q(delay.percentile(50)) },
+        { labels: { quantile: "0.99" }, value: q(delay.percentile(99)) },
+        { labels: { quantile: "1" }, value: q(delay.max) },
       ];
       delay.reset();
       return out;

@@ -59,9 +59,9 @@ export const WORKER_NICE_STEPS = 10;
  * on, or fewer when a container or service limit says so (cpu-limit.ts; a limit of 1.5 cores
  * counts as 2). The workers run below the event loop's priority (WORKER_NICE_STEPS), so it
  * needs no core kept free for it; before they did, the default was one per core beyond the
- * event loop's. On the 2-core bench
- * machine a second worker fills the time the first waits for its next batch: capture's
- * throughput rose 3–13 % (5 paired runs, e.g. 22.0k → 23.7k, 20.6k → 23.3k events/s). The
+ * event loop's. On the 2-core bench machine a second worker fills the time the first waits
+ * for its next batch: capture's throughput rose 3–13 % (5 paired runs, e.g. 22.0k → 23.7k,
+ * 20.6k → 23.3k events/s). The
  * price, if any, is paid by queries while capture saturates the machine: an inspector's
  * GetChain under full capture (capture bench phase 2) took 13–15 ms at p50 and 57–64 ms at
  * p99 with one worker (2 runs), 15–20 ms and 51–114 ms with two (4 runs). An operator who

@@ -2,8 +2,6 @@
 // (@suyuan/proto metrics/registry.ts).
 import { type Counter, Registry } from "@suyuan/proto";
 
-export { METRICS_CONTENT_TYPE, Registry } from "@suyuan/proto";
-
 /** The gateway's instruments (issue 4 §5). Gauges read live state through `collect`. */
 export interface GatewayMetrics {
   registry: Registry;

@@ -1,10 +1,8 @@
-import { readExposition } from "@suyuan/proto";
+import { Registry, readExposition } from "@suyuan/proto";
 import { describe, expect, it } from "vitest";
 import { assessHealth, type HealthInput } from "./health.ts";
-import { createGatewayMetrics, Registry } from "./metrics.ts";
+import { createGatewayMetrics } from "./metrics.ts";
 import { startOpsServer } from "./server.ts";
-
-const parseExposition = readExposition;
 
 describe("metrics registry", () => {
   it("renders the gateway metrics in text format 0.0.4 that parses back", () => {
@@ -20,7 +18,7 @@ describe("metrics registry", () => {
     m.events.inc({}, 4);
     m.batchesSealed.inc();
     m.errors.inc({ kind: 'decode "bad"\nline' });
-    const { types, help, samples } = parseExposition(m.registry.render());
+    const { types, help, samples } = readExposition(m.registry.render());
     const p = "suyuan_gateway";
     for (const n of [
       "reads_total",
@@ -104,7 +102,7 @@ describe("health and the ops HTTP server", () => {
       expect(await h.json()).toMatchObject({ status: "ok", devices: [{ id: "scanner" }] });
       const r = await fetch(`${base}/metrics`);
       expect(r.headers.get("content-type")).toBe("text/plain; version=0.0.4; charset=utf-8");
-      const parsed = parseExposition(await r.text());
+      const parsed = readExposition(await r.text());
       expect(parsed.samples.find((s) => s.name === "suyuan_gateway_alerts_total")?.value).toBe(1);
       expect((await fetch(`${base}/nope`)).status).toBe(404);
     } finally {

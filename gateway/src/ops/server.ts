@@ -3,8 +3,8 @@
 // by a probe) and GET /metrics (Prometheus text exposition format 0.0.4).
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { METRICS_CONTENT_TYPE, type Registry } from "@suyuan/proto";
 import type { HealthReport } from "./health.ts";
-import { METRICS_CONTENT_TYPE, type Registry } from "./metrics.ts";
 
 export interface OpsServer {
   host: string;

@@ -55,12 +55,17 @@ export function readExposition(text: string): Exposition {
   return { types, help, samples };
 }
 
-/** The value of the one sample with this name and these labels (all of them); throws when there is none. */
-export function sampleValue(x: Exposition, name: string, labels: Record<string, string> = {}): number {
+/**
+ * The value of the one sample with this name and these labels (all of them). When there is
+ * none: `absent` if given (a counter before its first increment), else it throws; more than
+ * one always throws.
+ */
+export function sampleValue(x: Exposition, name: string, labels: Record<string, string> = {}, absent?: number): number {
   const want = Object.entries(labels);
   const hit = x.samples.filter(
     (s) => s.name === name && Object.keys(s.labels).length === want.length && want.every(([k, v]) => s.labels[k] === v),
   );
+  if (hit.length === 0 && absent !== undefined) return absent;
   if (hit.length !== 1) throw new Error(`exposition: ${hit.length} samples ${name}${JSON.stringify(labels)}`);
   return hit[0]!.value;
 }

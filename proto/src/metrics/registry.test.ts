@@ -19,6 +19,9 @@ describe("Registry histograms", () => {
     expect(sampleValue(x, "t_ack_seconds_sum", { kind: "a" })).toBeCloseTo(33.65, 10);
     expect(sampleValue(x, "t_ack_seconds_bucket", { kind: "b", le: "1" })).toBe(0);
     expect(sampleValue(x, "t_ack_seconds_bucket", { kind: "b", le: "10" })).toBe(1);
+    // A label set never observed has no samples: an `absent` value stands in, else it throws.
+    expect(sampleValue(x, "t_ack_seconds_count", { kind: "c" }, 0)).toBe(0);
+    expect(() => sampleValue(x, "t_ack_seconds_count", { kind: "c" })).toThrow(/0 samples/);
     expect(h.count({ kind: "a" })).toBe(5);
   });
 
