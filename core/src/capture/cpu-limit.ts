@@ -7,8 +7,11 @@
 // capture workers by the smaller of the two (check-pool.ts defaultCheckWorkers).
 //
 // Where it looks: the process's own cgroup (from /proc/self/cgroup, as a systemd unit with
-// CPUQuota= sees it), then the root of the cgroup mount (a container with its own cgroup
-// namespace sees its cgroup there). A limit on an ancestor further up is not read.
+// CPUQuota= sees it) and every ancestor of it up to the root of the cgroup mount (a container
+// with its own cgroup namespace sees its cgroup there; one without sees a path that does not
+// exist under the mount, and the walk comes down to the mount's root). A parent's quota caps
+// all its children together, so the limit is the smallest on the way; directories that do not
+// exist or cannot be read are passed over.
 import { readFileSync } from "node:fs";
 
 /** Reads a small text file; undefined when it cannot be read. */
@@ -45,31 +48,49 @@ function cores(quota: string, period: string): number | undefined {
 export function cgroupCpuLimit(read: ReadText = readText): number | undefined {
   if (process.platform !== "linux" && read === readText) return undefined;
   const lines = (read("/proc/self/cgroup") ?? "").split("\n");
-  // cgroup v2: "0::/path".
+  // cgroup v2: "0::/path". When no cpu.max is found there, the cpu controller is not on v2
+  // (a hybrid layout), and v1 is asked.
   const v2 = lines.find((l) => l.startsWith("0::"));
   if (v2 !== undefined) {
-    const own = v2.slice(3).trim();
-    for (const dir of uniq([`/sys/fs/cgroup${own === "/" ? "" : own}`, "/sys/fs/cgroup"])) {
+    const found = smallestOnTheWay("/sys/fs/cgroup", v2.slice(3).trim(), (dir) => {
       const text = read(`${dir}/cpu.max`);
-      if (text !== undefined) return parseCpuMax(text);
-    }
+      return text === undefined ? NOT_THERE : parseCpuMax(text);
+    });
+    if (found !== NOT_THERE) return found;
   }
   // cgroup v1: "N:cpu,cpuacct:/path" (the controller list names cpu).
   for (const l of lines) {
     const [, controllers, path] = l.split(":");
     if (controllers === undefined || path === undefined || !controllers.split(",").includes("cpu")) continue;
-    const own = path.trim();
     for (const mount of ["/sys/fs/cgroup/cpu", "/sys/fs/cgroup/cpu,cpuacct", "/sys/fs/cgroup/cpuacct,cpu"]) {
-      for (const dir of uniq([`${mount}${own === "/" ? "" : own}`, mount])) {
+      const found = smallestOnTheWay(mount, path.trim(), (dir) => {
         const quota = read(`${dir}/cpu.cfs_quota_us`);
         const period = read(`${dir}/cpu.cfs_period_us`);
-        if (quota !== undefined && period !== undefined) return parseCfsQuota(quota, period);
-      }
+        return quota === undefined || period === undefined ? NOT_THERE : parseCfsQuota(quota, period);
+      });
+      if (found !== NOT_THERE) return found;
     }
   }
   return undefined;
 }
 
-function uniq(xs: string[]): string[] {
-  return [...new Set(xs)];
+/** A directory without the limit's files. */
+const NOT_THERE = Symbol("not there");
+type Limit = number | undefined | typeof NOT_THERE;
+
+/**
+ * The smallest limit `at` reads in `mount` + `path` and each of its ancestors down to `mount`
+ * itself; undefined when the files are there but set none; NOT_THERE when no directory on
+ * the way has them.
+ */
+function smallestOnTheWay(mount: string, path: string, at: (dir: string) => Limit): Limit {
+  let out: Limit = NOT_THERE;
+  const parts = path.split("/").filter((p) => p !== "" && p !== "." && p !== "..");
+  for (let n = parts.length; n >= 0; n--) {
+    const limit = at(n === 0 ? mount : `${mount}/${parts.slice(0, n).join("/")}`);
+    if (limit === NOT_THERE) continue;
+    if (out === NOT_THERE || out === undefined) out = limit;
+    else if (limit !== undefined && limit < out) out = limit;
+  }
+  return out;
 }
