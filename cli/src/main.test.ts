@@ -2,28 +2,7 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { conformancePath, REPO_ROOT, readConformanceJson, readConformanceText } from "../../tests/shared.ts";
-import type { CommandIo } from "./io.ts";
-import { main } from "./main.ts";
-
-/** Run the CLI in-process, capturing output. */
-async function run(argv: string[], stdin: string[] = []) {
-  let out = "";
-  let err = "";
-  const io: CommandIo = {
-    stdout: (t) => {
-      out += t;
-    },
-    stderr: (t) => {
-      err += t;
-    },
-    readFile: async (p) => (await import("node:fs/promises")).readFile(p, "utf8"),
-    stdinLines: async function* () {
-      yield* stdin;
-    },
-  };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
+import { runCli } from "./test-run.ts";
 
 interface TdsCase {
   kind: string;
@@ -40,7 +19,7 @@ describe("suyuan code", () => {
     const cases = readConformanceJson<{ cases: TdsCase[] }>("tds", "epcpy-vectors.json").cases;
     const c = cases.find((x) => x.valid && x.binary_coding_scheme === "sgtin-96" && x.hex && x.tag_uri);
     expect(c?.hex).toBeTruthy();
-    const r = await run(["code", c!.hex!]);
+    const r = await runCli(["code", c!.hex!]);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out);
     expect(j.valid).toBe(true);
@@ -53,7 +32,7 @@ describe("suyuan code", () => {
 
   it("decodes a bracketed element string with a lot and expiry into SGTIN + class", async () => {
     // GS1 General Specifications example GTIN 09506000134352 (check digit 2).
-    const r = await run(["code", "(01)09506000134352(17)261231(10)LOT7(21)SER42"]);
+    const r = await runCli(["code", "(01)09506000134352(17)261231(10)LOT7(21)SER42"]);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out);
     expect(j).toMatchObject({
@@ -65,7 +44,7 @@ describe("suyuan code", () => {
   });
 
   it("rejects a wrong GTIN check digit with ID_BAD_CHECK_DIGIT and exit 1", async () => {
-    const r = await run(["code", "(01)09506000134353"]);
+    const r = await runCli(["code", "(01)09506000134353"]);
     expect(r.code).toBe(1);
     const j = JSON.parse(r.out);
     expect(j.valid).toBe(false);
@@ -74,7 +53,7 @@ describe("suyuan code", () => {
   });
 
   it("decodes AIM GS1 DataMatrix scan data with GS separators", async () => {
-    const r = await run(["code", "]d20109506000134352\u001d10ABC\u001d21XYZ"]);
+    const r = await runCli(["code", "]d20109506000134352\u001d10ABC\u001d21XYZ"]);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out);
     expect(j.kind).toBe("sgtin");
@@ -83,13 +62,13 @@ describe("suyuan code", () => {
   });
 
   it("decodes a Digital Link on another domain to the canonical id.gs1.org form", async () => {
-    const r = await run(["code", "https://example.com/shop/01/09506000134352/10/L1/21/S1?17=261231"]);
+    const r = await runCli(["code", "https://example.com/shop/01/09506000134352/10/L1/21/S1?17=261231"]);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out).digitalLink).toBe("https://id.gs1.org/01/09506000134352/21/S1");
   });
 
   it("decodes a 20-digit drug traceability code, saying the check rule is unverified", async () => {
-    const r = await run(["code", "81234560123456789012"]);
+    const r = await runCli(["code", "81234560123456789012"]);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out);
     expect(j.kind).toBe("cn-drug-code");
@@ -98,7 +77,7 @@ describe("suyuan code", () => {
   });
 
   it("reads one code per line from standard input with -", async () => {
-    const r = await run(["code", "-"], ["(00)106141411234567897", "nonsense!"]);
+    const r = await runCli(["code", "-"], ["(00)106141411234567897", "nonsense!"]);
     expect(r.code).toBe(1);
     const lines = r.out
       .trim()
@@ -110,11 +89,11 @@ describe("suyuan code", () => {
   });
 
   it("exits 2 on usage errors", async () => {
-    expect((await run(["code"])).code).toBe(2);
-    expect((await run(["code", "a", "b"])).code).toBe(2);
-    expect((await run(["code", "x", "--nope"])).code).toBe(2);
-    expect((await run(["no-such-command"])).code).toBe(2);
-    expect((await run([])).code).toBe(2);
+    expect((await runCli(["code"])).code).toBe(2);
+    expect((await runCli(["code", "a", "b"])).code).toBe(2);
+    expect((await runCli(["code", "x", "--nope"])).code).toBe(2);
+    expect((await runCli(["no-such-command"])).code).toBe(2);
+    expect((await runCli([])).code).toBe(2);
   });
 });
 
@@ -127,7 +106,7 @@ describe("suyuan hash", () => {
     expect(c).toBeDefined();
     if (!c) return;
     for (const doc of c.documents) {
-      const r = await run(["hash", conformancePath("event-hash", "ralphtro", doc)]);
+      const r = await runCli(["hash", conformancePath("event-hash", "ralphtro", doc)]);
       expect(r.err).toBe("");
       expect(r.code).toBe(0);
       expect(r.out.trim().split("\n")).toEqual(c.expected_event_hashes);
@@ -139,13 +118,13 @@ describe("suyuan epcis", () => {
   const file = conformancePath("epcis-examples", "gs1-epcis", "JSON", "Example_9.6.1-ObjectEvent.jsonld");
 
   it("validates a valid document", async () => {
-    const r = await run(["epcis", "validate", file]);
+    const r = await runCli(["epcis", "validate", file]);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out)).toMatchObject({ valid: true });
   });
 
   it("converts JSON-LD to XML and back to the same event hashes", async () => {
-    const xml = await run(["epcis", "convert", file, "--to", "xml"]);
+    const xml = await runCli(["epcis", "convert", file, "--to", "xml"]);
     expect(xml.code).toBe(0);
     expect(xml.out).toContain("EPCISDocument");
     const { parseEpcisDocument, eventHash } = await import("@suyuan/proto");
@@ -157,7 +136,7 @@ describe("suyuan epcis", () => {
   });
 
   it("exits 2 without --to on convert", async () => {
-    expect((await run(["epcis", "convert", file])).code).toBe(2);
+    expect((await runCli(["epcis", "convert", file])).code).toBe(2);
   });
 });
 

@@ -8,25 +8,7 @@ import type { RunningCore } from "@suyuan/core";
 import { eventHash, exportKey, generateGatewayKey, parseCode, parseEpcisDocument } from "@suyuan/proto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { conformancePath, readConformanceText } from "../../../tests/shared.ts";
-import type { CommandIo } from "../io.ts";
-import { main } from "../main.ts";
-
-async function run(argv: string[]) {
-  let out = "";
-  let err = "";
-  const io: CommandIo = {
-    stdout: (t) => {
-      out += t;
-    },
-    stderr: (t) => {
-      err += t;
-    },
-    readFile: (p) => readFile(p, "utf8"),
-    stdinLines: async function* () {},
-  };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
+import { runCli } from "../test-run.ts";
 
 const C = (code: string) => parseCode(code).canonical;
 
@@ -166,12 +148,12 @@ describe("suyuan admin", () => {
   it("imports master data (YAML) and lists it back", async () => {
     const file = join(tmp, "master.yaml");
     await writeFile(file, MASTER);
-    const r = await run(["admin", "import", file, ...A()]);
+    const r = await runCli(["admin", "import", file, ...A()]);
     expect(r.err).toBe("");
     expect(r.out).toBe("imported 3 parties, 4 locations, 1 product, 0 gateways\n");
     expect(r.code).toBe(0);
 
-    const parties = await run(["admin", "parties", "--json", ...A()]);
+    const parties = await runCli(["admin", "parties", "--json", ...A()]);
     expect(parties.code).toBe(0);
     const ps = JSON.parse(parties.out) as Array<{ id: string; name: string }>;
     expect(ps.map((p) => [p.id, p.name]).sort()).toEqual(
@@ -181,27 +163,27 @@ describe("suyuan admin", () => {
         [C(ACME_PARTY), "Acme"],
       ].sort(),
     );
-    const locs = await run(["admin", "locations", ...A()]);
+    const locs = await runCli(["admin", "locations", ...A()]);
     expect(locs.out.split("\n")[0]).toMatch(/^ID\s+NAME\s+PARTY$/);
     expect(locs.out).toContain(`${C(FARM)}  Farm gate`);
-    const prods = await run(["admin", "products", "--json", ...A()]);
+    const prods = await runCli(["admin", "products", "--json", ...A()]);
     expect(JSON.parse(prods.out)).toMatchObject([{ gtin: "20614141073461", name: "Apples 1 kg", category: "food" }]);
   });
 
   it("a misspelt field stops the import before anything is sent (exit 1, code and path)", async () => {
     const file = join(tmp, "bad.yaml");
     await writeFile(file, "parties:\n  - id: urn:epc:id:pgln:0614141.00009\n    name: X\n    nmae: typo\n");
-    const r = await run(["admin", "import", file, ...A()]);
+    const r = await runCli(["admin", "import", file, ...A()]);
     expect(r.code).toBe(1);
     expect(r.err).toContain("parties[0].nmae");
-    const parties = await run(["admin", "parties", "--json", ...A()]);
+    const parties = await runCli(["admin", "parties", "--json", ...A()]);
     expect(JSON.parse(parties.out).map((p: { id: string }) => p.id)).not.toContain(C("urn:epc:id:pgln:0614141.00009"));
   });
 
   it("enrols a gateway from a PEM key file, rotates and revokes a key", async () => {
     const pem = join(tmp, "gw.pem");
     await writeFile(pem, exportKey(gwKey.publicKey, "pem"));
-    const r = await run([
+    const r = await runCli([
       "admin",
       "enroll",
       "--gateway",
@@ -222,14 +204,14 @@ describe("suyuan admin", () => {
 
     const next = generateGatewayKey();
     const b64 = Buffer.from(next.publicKeyRaw).toString("base64");
-    const rot = await run(["admin", "rotate-key", "--gateway", "gw-farm-1", "--public-key", b64, "--json", ...A()]);
+    const rot = await runCli(["admin", "rotate-key", "--gateway", "gw-farm-1", "--public-key", b64, "--json", ...A()]);
     expect(rot.code).toBe(0);
     const g = JSON.parse(rot.out);
     expect(g.keys.map((k: { keyId: string; status: string }) => [k.keyId, k.status])).toEqual([
       [gwKey.keyId, "retired"],
       [next.keyId, "active"],
     ]);
-    const rev = await run([
+    const rev = await runCli([
       "admin",
       "revoke-key",
       "--gateway",
@@ -243,7 +225,7 @@ describe("suyuan admin", () => {
     expect(rev.code).toBe(0);
     expect(rev.out).toMatch(new RegExp(`^revoked key ${gwKey.keyId} of gateway gw-farm-1 from \\d{4}-`));
 
-    const list = await run(["admin", "gateways", "--json", ...A()]);
+    const list = await runCli(["admin", "gateways", "--json", ...A()]);
     const gws = JSON.parse(list.out);
     expect(gws).toHaveLength(1);
     expect(gws[0]).toMatchObject({
@@ -258,7 +240,7 @@ describe("suyuan admin", () => {
   });
 
   it("issues tokens (secret printed once) and lists them without secrets", async () => {
-    const farm = await run([
+    const farm = await runCli([
       "admin",
       "token",
       "--role",
@@ -273,16 +255,16 @@ describe("suyuan admin", () => {
     expect(farm.out).toMatch(/^\S+\n$/);
     expect(farm.err).toMatch(/shown only once/);
     farmToken = farm.out.trim();
-    const shop = await run(["admin", "token", "--role", "partner", "--party", SHOP_PARTY, "--json", ...A()]);
+    const shop = await runCli(["admin", "token", "--role", "partner", "--party", SHOP_PARTY, "--json", ...A()]);
     const sj = JSON.parse(shop.out);
     expect(sj).toMatchObject({ roles: ["partner"], parties: [C(SHOP_PARTY)], revoked: false });
     shopToken = sj.token;
-    const acme = await run(["admin", "token", "--role", "partner", "--party", ACME_PARTY, ...A()]);
+    const acme = await runCli(["admin", "token", "--role", "partner", "--party", ACME_PARTY, ...A()]);
     await writeFile(join(tmp, "acme.token"), acme.out);
-    const rec = await run(["admin", "token", "--role", "recall_officer", "--label", "regulator", ...A()]);
+    const rec = await runCli(["admin", "token", "--role", "recall_officer", "--label", "regulator", ...A()]);
     recallToken = rec.out.trim();
 
-    const list = await run(["admin", "tokens", "--json", ...A()]);
+    const list = await runCli(["admin", "tokens", "--json", ...A()]);
     const ts = JSON.parse(list.out) as Array<{ id: string; subject: string; roles: string[] }>;
     expect(ts.map((t) => t.roles[0]).sort()).toEqual(["admin", "partner", "partner", "partner", "recall_officer"]);
     expect(ts.find((t) => t.subject === "farm-erp")?.roles).toEqual(["partner"]);
@@ -307,17 +289,17 @@ describe("suyuan admin", () => {
       ["verify", "--core", addr],
       ["core", "stop"],
     ]) {
-      const r = await run(argv);
+      const r = await runCli(argv);
       expect({ argv, code: r.code }).toEqual({ argv, code: 2 });
       expect(r.err).toMatch(/^suyuan \w+: .+\nusage: suyuan /);
     }
   });
 
   it("a bad token gives the core's coded error and exit 1", async () => {
-    const r = await run(["admin", "parties", "--core", addr, "--token", "not-a-token"]);
+    const r = await runCli(["admin", "parties", "--core", addr, "--token", "not-a-token"]);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/^suyuan admin: AUTH_BAD_TOKEN: /);
-    const p = await run(["admin", "parties", "--core", addr, "--token", farmToken]);
+    const p = await runCli(["admin", "parties", "--core", addr, "--token", farmToken]);
     expect(p.code).toBe(1);
     expect(p.err).toMatch(/^suyuan admin: AUTH_FORBIDDEN: /);
   });
@@ -329,7 +311,7 @@ describe("suyuan capture", () => {
     const expected = ids(
       readConformanceText("epcis-examples", "gs1-epcis", "JSON", "Example_9.6.1-ObjectEvent.jsonld"),
     );
-    const r = await run(["capture", file, "--core", addr, "--token-file", join(tmp, "acme.token"), "--json"]);
+    const r = await runCli(["capture", file, "--core", addr, "--token-file", join(tmp, "acme.token"), "--json"]);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out)).toEqual({
       captureId: expect.any(String),
@@ -342,7 +324,7 @@ describe("suyuan capture", () => {
       ],
     });
     // Sent again: both are duplicates of the logged events.
-    const again = await run(["capture", file, "--core", addr, "--token-file", join(tmp, "acme.token")]);
+    const again = await runCli(["capture", file, "--core", addr, "--token-file", join(tmp, "acme.token")]);
     expect(again.code).toBe(0);
     expect(again.out).toMatch(/^capture \S+: 2 events — 0 accepted, 2 duplicates, 0 rejected\n$/);
   });
@@ -350,7 +332,7 @@ describe("suyuan capture", () => {
   it("the same example in XML (EPCIS 2.0 §10): the event equal under the CBV 2.0 §8.9 hash is a duplicate", async () => {
     // The XML's second event carries another extension than the JSON-LD's, so it is a new event.
     const file = conformancePath("epcis-examples", "gs1-epcis", "XML", "Example_9.6.1-ObjectEvent-2020_06_18a.xml");
-    const r = await run(["capture", file, "--core", addr, "--token-file", join(tmp, "acme.token"), "--json"]);
+    const r = await runCli(["capture", file, "--core", addr, "--token-file", join(tmp, "acme.token"), "--json"]);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out).events.map((e: { status: string; logIndex: number }) => [e.status, e.logIndex])).toEqual([
       ["duplicate", 0],
@@ -363,10 +345,10 @@ describe("suyuan capture", () => {
     const shop = join(tmp, "shop.json");
     await writeFile(farm, FARM_DOC);
     await writeFile(shop, SHOP_DOC);
-    const f = await run(["capture", farm, "--core", addr, "--token", farmToken]);
+    const f = await runCli(["capture", farm, "--core", addr, "--token", farmToken]);
     expect(f.out).toMatch(/^capture \S+: 3 events — 3 accepted, 0 duplicates, 0 rejected\n$/);
     expect(f.code).toBe(0);
-    const s = await run(["capture", shop, "--core", addr, "--token", shopToken, "--format", "jsonld"]);
+    const s = await runCli(["capture", shop, "--core", addr, "--token", shopToken, "--format", "jsonld"]);
     expect(s.out).toMatch(/^capture \S+: 3 events — 3 accepted, 0 duplicates, 0 rejected\n$/);
     expect(s.code).toBe(0);
     await core.ledger.signCheckpointNow();
@@ -387,12 +369,12 @@ describe("suyuan capture", () => {
         },
       ]),
     );
-    const r = await run(["capture", file, "--core", addr, "--token", shopToken]);
+    const r = await runCli(["capture", file, "--core", addr, "--token", shopToken]);
     expect(r.code).toBe(1);
     expect(r.out).toMatch(
       /^capture \S+: 1 event — 0 accepted, 0 duplicates, 1 rejected\n {2}event 0 rejected: [A-Z_]+ \(\S+\): .+\n$/,
     );
-    const j = await run(["capture", file, "--core", addr, "--token", shopToken, "--json"]);
+    const j = await runCli(["capture", file, "--core", addr, "--token", shopToken, "--json"]);
     const ev = JSON.parse(j.out).events[0];
     expect(ev).toMatchObject({ index: 0, status: "rejected" });
     expect(ev.code).toMatch(/^POLICY_/);
@@ -402,7 +384,7 @@ describe("suyuan capture", () => {
   it("an XML document goes as XML; a broken one is refused as a whole (exit 1)", async () => {
     const bad = join(tmp, "broken.xml");
     await writeFile(bad, "<epcis:EPCISDocument");
-    const r = await run(["capture", bad, "--core", addr, "--token", shopToken]);
+    const r = await runCli(["capture", bad, "--core", addr, "--token", shopToken]);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/^suyuan capture: EPCIS_[A-Z_]+: /);
   });
@@ -413,7 +395,7 @@ describe("suyuan chain", () => {
     const [e1, e2, e3] = ids(FARM_DOC);
     const [e4, e5, e6] = ids(SHOP_DOC);
     const cp = core.ledger.checkpoint();
-    const r = await run(["chain", U(1), "--core", addr, "--json", "--proofs"]);
+    const r = await runCli(["chain", U(1), "--core", addr, "--json", "--proofs"]);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out);
     const farm = C(FARM);
@@ -510,7 +492,7 @@ describe("suyuan chain", () => {
   });
 
   it("human output: a timeline with names, via and proof badges; element-string input", async () => {
-    const r = await run(["chain", "(01)20614141073461(21)2", "--core", addr, "--token", shopToken]);
+    const r = await runCli(["chain", "(01)20614141073461(21)2", "--core", addr, "--token", shopToken]);
     expect(r.code).toBe(0);
     const lines = r.out.split("\n");
     expect(lines[0]).toBe(`${C(U(2))}  (scanned: (01)20614141073461(21)2)`);
@@ -527,13 +509,13 @@ describe("suyuan chain", () => {
   });
 
   it("a blank code is the core's coded error, exit 1", async () => {
-    const r = await run(["chain", " ", "--core", addr]);
+    const r = await runCli(["chain", " ", "--core", addr]);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/^suyuan chain: [A-Z]+_[A-Z_]+: /);
   });
 
   it("an unreachable core is CLI_CORE_UNREACHABLE, exit 1", async () => {
-    const r = await run(["chain", U(1), "--core", "127.0.0.1:1"]);
+    const r = await runCli(["chain", U(1), "--core", "127.0.0.1:1"]);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/^suyuan chain: CLI_CORE_UNREACHABLE: QueryService\.GetChain on 127\.0\.0\.1:1: UNAVAILABLE/);
   });
@@ -541,7 +523,7 @@ describe("suyuan chain", () => {
 
 describe("suyuan recall", () => {
   it("--json: lot L1 reaches 4 units, the case, and its holders (sold units not held)", async () => {
-    const r = await run(["recall", LOT, "--core", addr, "--token", recallToken, "--json"]);
+    const r = await runCli(["recall", LOT, "--core", addr, "--token", recallToken, "--json"]);
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out)).toEqual({
@@ -556,13 +538,13 @@ describe("suyuan recall", () => {
     });
     // The same lot as a Digital Link with /10/ and as an element string.
     for (const form of ["https://id.gs1.org/01/20614141073461/10/L1", "(01)20614141073461(10)L1"]) {
-      const again = await run(["recall", form, "--core", addr, "--token", recallToken, "--json"]);
+      const again = await runCli(["recall", form, "--core", addr, "--token", recallToken, "--json"]);
       expect(again.out).toBe(r.out);
     }
   });
 
   it("--csv: one RFC 4180 row per holder under the header", async () => {
-    const r = await run(["recall", LOT, "--core", addr, "--token", recallToken, "--csv"]);
+    const r = await runCli(["recall", LOT, "--core", addr, "--token", recallToken, "--csv"]);
     expect(r.code).toBe(0);
     expect(r.out).toBe(
       "location,location_name,party,party_name,units\r\n" +
@@ -572,7 +554,7 @@ describe("suyuan recall", () => {
   });
 
   it("an item argument: the case reaches the two units it held", async () => {
-    const r = await run(["recall", SSCC, "--core", addr, "--token", recallToken, "--json"]);
+    const r = await runCli(["recall", SSCC, "--core", addr, "--token", recallToken, "--json"]);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out);
     expect(j.containers).toEqual([C(SSCC)]);
@@ -581,7 +563,7 @@ describe("suyuan recall", () => {
   });
 
   it("human output lists the scope and holders", async () => {
-    const r = await run(["recall", LOT, "--core", addr, "--token", recallToken]);
+    const r = await runCli(["recall", LOT, "--core", addr, "--token", recallToken]);
     expect(r.out).toContain(`lots (1)\n  ${C(LOT)}\n`);
     expect(r.out).toContain(
       `units (4)\nholders (2)\n  2 units at Farm gate <${C(FARM)}> — Green Farm <${C(FARM_PARTY)}>\n`,
@@ -596,7 +578,7 @@ describe("suyuan verify --core", () => {
     await writeFile(vkeyFile, `${core.verifierKey}\n`);
     const cp = core.ledger.checkpoint();
     const root = Buffer.from(cp.rootHash).toString("hex");
-    const r = await run(["verify", "--core", addr, "--key", core.verifierKey, "--seen", seen]);
+    const r = await runCli(["verify", "--core", addr, "--key", core.verifierKey, "--seen", seen]);
     expect(r.out).toBe(`OK size 9 root ${root}\n`);
     expect(r.code).toBe(0);
     expect(await readFile(seen, "utf8")).toBe(cp.note.endsWith("\n") ? cp.note : `${cp.note}\n`);
@@ -615,9 +597,9 @@ describe("suyuan verify --core", () => {
         },
       ]),
     );
-    expect((await run(["capture", more, "--core", addr, "--token", farmToken])).code).toBe(0);
+    expect((await runCli(["capture", more, "--core", addr, "--token", farmToken])).code).toBe(0);
     const cp2 = await core.ledger.signCheckpointNow();
-    const r2 = await run(["verify", "--core", addr, "--key", vkeyFile, "--seen", seen]);
+    const r2 = await runCli(["verify", "--core", addr, "--key", vkeyFile, "--seen", seen]);
     expect(r2.out).toBe(`OK size 10 root ${Buffer.from(cp2.rootHash).toString("hex")}\n`);
     expect(r2.code).toBe(0);
     const { splitNotes } = await import("./verify.ts");
@@ -629,7 +611,7 @@ describe("suyuan verify --core", () => {
   it("a wrong key: VERIFY_BAD_SIGNATURE, exit 1", async () => {
     const { generateNoteKey } = await import("@suyuan/proto");
     const other = generateNoteKey("suyuan.core").verifierKey;
-    const r = await run(["verify", "--core", addr, "--key", other]);
+    const r = await runCli(["verify", "--core", addr, "--key", other]);
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/^FAIL VERIFY_BAD_SIGNATURE: /);
   });

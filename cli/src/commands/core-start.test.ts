@@ -8,26 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultCheckWorkers } from "../../../core/src/capture/check-pool.ts";
 import { ENTRIES_FILE } from "../../../core/src/store/level/level-store.ts";
 import { REPO_ROOT } from "../../../tests/shared.ts";
-import type { CommandIo } from "../io.ts";
-import { main } from "../main.ts";
+import { runCli } from "../test-run.ts";
 import { parseConfig } from "./core.ts";
-
-async function run(argv: string[]) {
-  let out = "";
-  let err = "";
-  const io: CommandIo = {
-    stdout: (t) => {
-      out += t;
-    },
-    stderr: (t) => {
-      err += t;
-    },
-    readFile: (p) => readFile(p, "utf8"),
-    stdinLines: async function* () {},
-  };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
 
 interface Started {
   child: ChildProcess;
@@ -116,12 +98,12 @@ describe("suyuan core start (spawned)", () => {
 
       // It answers: an admin call with the printed token, an audit with the printed key.
       const addr = first.facts["gRPC address"]!;
-      const parties = await run(["admin", "parties", "--core", addr, "--token-file", tokenFile, "--json"]);
+      const parties = await runCli(["admin", "parties", "--core", addr, "--token-file", tokenFile, "--json"]);
       expect(parties).toEqual({ code: 0, out: "[]\n", err: "" });
-      const v = await run(["verify", "--core", addr, "--key", first.facts["verifier key"]!]);
+      const v = await runCli(["verify", "--core", addr, "--key", first.facts["verifier key"]!]);
       expect(v.out).toMatch(/^OK size 0 root [0-9a-f]{64}\n$/);
       // The ledger is locked while the core runs: an offline audit says so (exit 1).
-      const locked = await run(["verify", "--data", data]);
+      const locked = await runCli(["verify", "--data", data]);
       expect(locked.code).toBe(1);
       expect(locked.err).toMatch(/^suyuan verify: STORE_OPEN_FAILED: /);
     } finally {
@@ -150,17 +132,17 @@ describe("suyuan core start (spawned)", () => {
     expect(parseConfig('{"http":"0.0.0.0:80"}', "c.json")).toEqual({ http: "0.0.0.0:80" });
     expect(() => parseConfig("dta: /x\n", "c.yaml")).toThrow(/CLI_BAD_CONFIG: c\.yaml: dta: not a known key/);
     expect(parseConfig("capture-workers: 2\n", "c.yaml")).toEqual({ "capture-workers": "2" });
-    const many = await run(["core", "start", "--capture-workers", "65", "--data", join(dir, "unused")]);
+    const many = await runCli(["core", "start", "--capture-workers", "65", "--data", join(dir, "unused")]);
     expect(many.code).toBe(2);
     expect(many.err).toMatch(/--capture-workers must be a whole number from 0 to 64, got "65"/);
     const cfg = join(dir, "core.yaml");
     await writeFile(cfg, "grpc: 127.0.0.1:notaport\n");
-    const bad = await run(["core", "start", "--config", cfg, "--data", join(dir, "unused")]);
+    const bad = await runCli(["core", "start", "--config", cfg, "--data", join(dir, "unused")]);
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/--grpc must be HOST:PORT/);
     const wrong = join(dir, "wrong.yaml");
     await writeFile(wrong, "port: 1\n");
-    const r = await run(["core", "start", "--config", wrong]);
+    const r = await runCli(["core", "start", "--config", wrong]);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/^suyuan core: CLI_BAD_CONFIG: .*port: not a known key/);
   });
@@ -193,8 +175,16 @@ describe("suyuan verify --data", () => {
           locations: [{ id: "urn:epc:id:sgln:0614141.00011.0", name: "Gate", party: "urn:epc:id:pgln:0614141.00001" }],
         }),
       );
-      expect((await run(["admin", "import", master, ...A])).code).toBe(0);
-      const tok = await run(["admin", "token", "--role", "partner", "--party", "urn:epc:id:pgln:0614141.00001", ...A]);
+      expect((await runCli(["admin", "import", master, ...A])).code).toBe(0);
+      const tok = await runCli([
+        "admin",
+        "token",
+        "--role",
+        "partner",
+        "--party",
+        "urn:epc:id:pgln:0614141.00001",
+        ...A,
+      ]);
       const doc = join(dir, "audit.jsonld");
       await writeFile(
         doc,
@@ -202,7 +192,7 @@ describe("suyuan verify --data", () => {
           [event(1, "inspecting"), event(2, "retail_selling"), event(3, "inspecting")],
         )}}}`,
       );
-      const cap = await run(["capture", doc, "--core", core.grpcAddress, "--token", tok.out.trim()]);
+      const cap = await runCli(["capture", doc, "--core", core.grpcAddress, "--token", tok.out.trim()]);
       expect(cap.code).toBe(0);
       await core.ledger.signCheckpointNow();
     } finally {
@@ -211,14 +201,14 @@ describe("suyuan verify --data", () => {
   });
 
   it("an untouched directory: OK size and root of its signed checkpoint", async () => {
-    const r = await run(["verify", "--data", data]);
+    const r = await runCli(["verify", "--data", data]);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^OK size 3 root [0-9a-f]{64}\n$/);
     expect(r.err).toBe("");
   });
 
   it("a directory without a ledger is an error, not a new empty ledger", async () => {
-    const r = await run(["verify", "--data", join(dir, "nothing"), "--key", "x+01234567+AAAA"]);
+    const r = await runCli(["verify", "--data", join(dir, "nothing"), "--key", "x+01234567+AAAA"]);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/^suyuan verify: CLI_NO_LEDGER: /);
   });
@@ -234,7 +224,7 @@ describe("suyuan verify --data", () => {
     expect(bytes.indexOf(needle, at + 1)).toBe(-1);
     bytes[at] = "R".charCodeAt(0); // retail_selling → Retail_selling
     await writeFile(file, bytes);
-    const r = await run(["verify", "--data", data]);
+    const r = await runCli(["verify", "--data", data]);
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/^FAIL VERIFY_LEAF_MISMATCH at index 1: .+\n$/);
   });

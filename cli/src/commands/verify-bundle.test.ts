@@ -5,25 +5,7 @@ import { generateNoteKey } from "@suyuan/proto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chainBundle } from "../../../core/src/export/bundle.ts";
 import { ID, type Seeded, seedCore } from "../../../core/src/export/test-fixture.ts";
-import type { CommandIo } from "../io.ts";
-import { main } from "../main.ts";
-
-async function run(argv: string[]) {
-  let out = "";
-  let err = "";
-  const io: CommandIo = {
-    stdout: (t) => {
-      out += t;
-    },
-    stderr: (t) => {
-      err += t;
-    },
-    readFile: async (p) => (await import("node:fs/promises")).readFile(p, "utf8"),
-    stdinLines: async function* () {},
-  };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
+import { runCli } from "../test-run.ts";
 
 let s: Seeded;
 let dir: string;
@@ -44,7 +26,7 @@ afterAll(async () => {
 
 describe("suyuan verify-bundle", () => {
   it("prints OK with the entry count and checkpoint size, exit 0 (key given as a string)", async () => {
-    const r = await run(["verify-bundle", bundleFile, "--key", s.core.verifierKey]);
+    const r = await runCli(["verify-bundle", bundleFile, "--key", s.core.verifierKey]);
     expect(r.code).toBe(0);
     expect(r.out.split("\n")[0]).toBe("OK: 6 entries, checkpoint size 7");
     expect(r.out).toMatch(/trusting the core's enrolment/);
@@ -53,7 +35,7 @@ describe("suyuan verify-bundle", () => {
   it("reads the key from a file", async () => {
     const keyFile = join(dir, "core.vkey");
     await writeFile(keyFile, `${s.core.verifierKey}\n`);
-    const r = await run(["verify-bundle", bundleFile, `--key=${keyFile}`]);
+    const r = await runCli(["verify-bundle", bundleFile, `--key=${keyFile}`]);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^OK: 6 entries/);
   });
@@ -65,7 +47,7 @@ describe("suyuan verify-bundle", () => {
     b.entries[3].record = rec.toString("base64");
     const f = join(dir, "tampered.json");
     await writeFile(f, JSON.stringify(b));
-    const r = await run(["verify-bundle", f, "--key", s.core.verifierKey]);
+    const r = await runCli(["verify-bundle", f, "--key", s.core.verifierKey]);
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/^FAIL: inclusion proof \(entry 3, log index \d+\): /);
   });
@@ -74,19 +56,19 @@ describe("suyuan verify-bundle", () => {
     const other = generateNoteKey("suyuan.core").verifierKey;
     const keyFile = join(dir, "wrong.vkey");
     await writeFile(keyFile, other);
-    const r = await run(["verify-bundle", bundleFile, "--key", keyFile]);
+    const r = await runCli(["verify-bundle", bundleFile, "--key", keyFile]);
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/^FAIL: checkpoint signature: CKPT_NO_VERIFIED_SIGNATURE/);
   });
 
   it("--json gives the structured result", async () => {
-    const r = await run(["verify-bundle", bundleFile, "--key", s.core.verifierKey, "--json"]);
+    const r = await runCli(["verify-bundle", bundleFile, "--key", s.core.verifierKey, "--json"]);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out)).toMatchObject({ ok: true, entries: 6, checkpointSize: 7, gatewaySigned: 5 });
   });
 
   it("is a usage error without --key (exit 2)", async () => {
-    const r = await run(["verify-bundle", bundleFile]);
+    const r = await runCli(["verify-bundle", bundleFile]);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/--key is required/);
   });

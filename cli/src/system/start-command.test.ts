@@ -6,26 +6,8 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { CommandIo } from "../io.ts";
-import { main } from "../main.ts";
+import { runCli } from "../test-run.ts";
 import { CLI_BIN, REPO_ROOT } from "./run-system.ts";
-
-async function run(argv: string[]) {
-  let out = "";
-  let err = "";
-  const io: CommandIo = {
-    stdout: (t) => {
-      out += t;
-    },
-    stderr: (t) => {
-      err += t;
-    },
-    readFile: (p) => readFile(p, "utf8"),
-    stdinLines: async function* () {},
-  };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
 
 let dir: string | undefined;
 afterEach(async () => {
@@ -35,11 +17,11 @@ afterEach(async () => {
 
 describe("suyuan start", () => {
   it("--help prints the usage and exits 0; a bad option is a usage error", async () => {
-    const help = await run(["start", "--help"]);
+    const help = await runCli(["start", "--help"]);
     expect(help.code).toBe(0);
     expect(help.out).toMatch(/^usage: suyuan start \[--scenario food\|drug\]/);
     expect(help.out).toContain("--units N");
-    const bad = await run(["start", "--scenario", "fish"]);
+    const bad = await runCli(["start", "--scenario", "fish"]);
     expect(bad.code).toBe(2);
     expect(bad.err).toContain("--scenario must be food or drug");
     // The root `npm start` runs it.
@@ -108,12 +90,12 @@ describe("suyuan start", () => {
       expect(chainLines).toHaveLength(3);
       for (const line of chainLines) {
         const argv = shellWords(line.trim()).slice(2);
-        const r = await run(argv);
+        const r = await runCli(argv);
         expect(r.code, `${line}\n${r.err}`).toBe(0);
         expect(r.out.length).toBeGreaterThan(0);
       }
       const recallLine = out.split("\n").find((l) => l.trim().startsWith("npx suyuan recall "));
-      const r = await run(shellWords((recallLine as string).trim()).slice(2));
+      const r = await runCli(shellWords((recallLine as string).trim()).slice(2));
       expect(r.code, r.err).toBe(0);
       expect(() => JSON.parse(r.out)).not.toThrow();
 
