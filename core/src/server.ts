@@ -10,6 +10,7 @@ import { LedgerServiceService } from "@suyuan/proto/gen/suyuan/v1/ledger.ts";
 import { QueryServiceService } from "@suyuan/proto/gen/suyuan/v1/query.ts";
 import { RecallServiceService } from "@suyuan/proto/gen/suyuan/v1/recall.ts";
 import { AuthService } from "./auth/index.ts";
+import { backupDataDir } from "./backup.ts";
 import { CheckPool, defaultCheckWorkers } from "./capture/check-pool.ts";
 import { CaptureProcessor, CaptureServiceDefinition, captureServiceHandlers } from "./capture/index.ts";
 import { exportRoutes } from "./export/routes.ts";
@@ -163,7 +164,14 @@ export async function startCore(opts: CoreOptions = {}): Promise<RunningCore> {
   server.addService(LedgerServiceService, ledgerServiceHandlers(ledger, store));
   server.addService(QueryServiceService, queryServiceHandlers(query, auth, { ledger, master, log }));
   server.addService(RecallServiceService, recallServiceHandlers(recalls, auth, { master, log }));
-  server.addService(AdminServiceService, adminServiceHandlers(master, auth, { log }));
+  const dataDir = opts.dataDir;
+  server.addService(
+    AdminServiceService,
+    adminServiceHandlers(master, auth, {
+      log,
+      ...(dataDir === undefined ? {} : { backup: (target: string) => backupDataDir(dataDir, store, target) }),
+    }),
+  );
   const wanted = opts.grpcAddress ?? "127.0.0.1:0";
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(wanted, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),

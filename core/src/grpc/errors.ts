@@ -17,6 +17,9 @@ const BY_CODE: Record<string, status> = {
   STORE_CLOSED: status.UNAVAILABLE,
   STORE_NOT_OPEN: status.UNAVAILABLE,
   STORE_CORRUPT: status.DATA_LOSS,
+  BACKUP_BUSY: status.ABORTED,
+  BACKUP_FAILED: status.INTERNAL,
+  BACKUP_UNSUPPORTED: status.FAILED_PRECONDITION,
 };
 
 /** By suffix, for codes of any area (e.g. QUERY_NOT_FOUND, MASTER_NOT_FOUND). */

@@ -26,6 +26,14 @@ import type { Address, Licence, LocationRecord, PartyRecord, ProductRecord } fro
 
 export interface AdminServiceOptions {
   log?: CallLog;
+  /** Writes a hot backup of the core's data folder to `target` (server.ts); absent: Backup is refused. */
+  backup?: (target: string) => Promise<{
+    location: string;
+    entries: number;
+    rows: number;
+    bytes: number;
+    ms: number;
+  }>;
 }
 
 const ADMIN: readonly Role[] = ["admin"];
@@ -412,5 +420,26 @@ export function adminServiceHandlers(
       const { slice, next } = page(auth.listTokens(), (t) => t.id, req.pageSize, req.pageToken);
       return { tokens: slice.map(tokenToPb), nextPageToken: next };
     }),
+    backup: admin(
+      "Backup",
+      async (req) => {
+        if (opts.backup === undefined) {
+          throw new SuyuanError(
+            "BACKUP_UNSUPPORTED",
+            "this core keeps no data folder of its own (started without --data, or on another store): nothing to back up here",
+            { field: "target" },
+          );
+        }
+        const r = await opts.backup(required(req.target, "target"));
+        return {
+          location: r.location,
+          entries: BigInt(r.entries),
+          rows: BigInt(r.rows),
+          bytes: BigInt(r.bytes),
+          durationMs: BigInt(Math.round(r.ms)),
+        };
+      },
+      (req) => req.target,
+    ),
   };
 }

@@ -559,7 +559,7 @@ export class GuardedLedgerStore implements LedgerStore {
     return p;
   }
 
-  private checkOpen(op: string): void {
+  protected checkOpen(op: string): void {
     if (this.state === "open") return;
     if (this.state === "new" || this.state === "opening") {
       throw storeError("STORE_NOT_OPEN", `${op}: the store is not open yet; await open() first`);

@@ -86,6 +86,7 @@ import {
   type StoreSupports,
   storeError,
 } from "../store.ts";
+import { type BackupInfo, backupError, copyStore, prepareTarget } from "./backup.ts";
 import { HashFilter, parseHashFilter } from "./hash-filter.ts";
 
 export interface LevelStoreOptions {
@@ -560,6 +561,8 @@ export class LevelBackend implements StoreBackend {
   /** The event hash of the last entry (the saved filter names it). */
   private lastEventHash: Uint8Array = new Uint8Array(HASH_BYTES);
   private closing = false;
+  /** The backup being written (one at a time; close waits for it, and it stops early). */
+  private backupJob: Promise<BackupInfo> | undefined;
 
   constructor(
     readonly location: string,
@@ -782,6 +785,7 @@ export class LevelBackend implements StoreBackend {
 
   async close(): Promise<void> {
     this.closing = true;
+    await this.backupJob?.catch(() => undefined);
     await this.filterJob;
     await this.filterSaving;
     // Saved only when it holds hashes the file does not (an untouched store stays untouched).
@@ -801,6 +805,46 @@ export class LevelBackend implements StoreBackend {
       if (db !== undefined) await db.close();
     } finally {
       await file?.close();
+    }
+  }
+
+  /**
+   * Writes a consistent copy of the whole store to `target`, a new or empty directory outside
+   * this one, while appends and reads go on (backup.ts). One backup at a time.
+   */
+  async backupTo(target: string): Promise<BackupInfo> {
+    if (this.backupJob !== undefined) throw backupError("BACKUP_BUSY", "a backup of this store is already running");
+    const db = this.handle;
+    const entries = this.entriesFile;
+    const job = (async () => {
+      const to = await prepareTarget(this.location, target);
+      try {
+        return await copyStore(
+          {
+            location: this.location,
+            db,
+            entries,
+            entriesFile: ENTRIES_FILE,
+            closing: () => this.closing,
+            fileEndKey: K_FILE_END,
+            parseFileEnd: (v) => parseHexNum(v, INDEX_DIGITS, "f!"),
+            isEntryKey: (k) => k.length === P_ENTRY.length + INDEX_DIGITS && k.toString("latin1", 0, 2) === P_ENTRY,
+          },
+          to,
+        );
+      } catch (e) {
+        // Nothing but this backup was in the target (it had to be empty): no half copy is left
+        // to be taken for a backup.
+        await rm(to, { recursive: true, force: true }).catch(() => undefined);
+        if (isSuyuanError(e)) throw e;
+        throw backupError("BACKUP_FAILED", `the copy to ${to} failed: ${describe(e)}`);
+      }
+    })();
+    this.backupJob = job;
+    try {
+      return await job;
+    } finally {
+      this.backupJob = undefined;
     }
   }
 
@@ -1277,5 +1321,14 @@ export class LevelStore extends GuardedLedgerStore {
     super(backend);
     this.location = location;
     this.level = backend;
+  }
+
+  /**
+   * A hot backup: a consistent copy of the whole store in `target` (a new or empty directory
+   * outside this one) that a LevelStore opens as it is; appends and reads go on meanwhile.
+   */
+  async backup(target: string): Promise<BackupInfo> {
+    this.checkOpen("backup");
+    return this.level.backupTo(target);
   }
 }

@@ -1,0 +1,177 @@
+// `suyuan admin backup` against a real core on a LevelDB data folder while a partner keeps
+// capturing: the copy must verify (`suyuan verify --data`), open as a core with the same key
+// and log, answer the same chain, and take new events. Refusals name the rule.
+import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { RunningCore } from "@suyuan/core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../test-run.ts";
+
+const PARTY = "urn:epc:id:pgln:0614141.00001";
+const GATE = "urn:epc:id:sgln:0614141.00011.0";
+const CTX = '"@context":["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"]';
+const unit = (n: number) => `urn:epc:id:sgtin:0614141.207346.${n}`;
+const doc = (from: number, count: number) =>
+  `{${CTX},"type":"EPCISDocument","schemaVersion":"2.0","creationDate":"2024-03-01T00:00:00Z","epcisBody":{"eventList":${JSON.stringify(
+    Array.from({ length: count }, (_, i) => ({
+      type: "ObjectEvent",
+      action: "OBSERVE",
+      bizStep: "inspecting",
+      epcList: [unit(from + i)],
+      eventTime: new Date(Date.UTC(2024, 2, 1, 8) + (from + i) * 60_000).toISOString(),
+      eventTimeZoneOffset: "+00:00",
+      readPoint: { id: GATE },
+    })),
+  )}}}`;
+
+let dir: string;
+let data: string;
+let core: RunningCore;
+let admin: string[];
+let partner: string;
+
+async function captureDoc(name: string, from: number, count: number): Promise<void> {
+  const file = join(dir, name);
+  await writeFile(file, doc(from, count));
+  const r = await runCli(["capture", file, "--core", core.grpcAddress, "--token", partner]);
+  expect(r.err).toBe("");
+  expect(r.code).toBe(0);
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "suyuan-backup-cli-"));
+  data = join(dir, "data");
+  const { startCore } = await import("@suyuan/core");
+  core = await startCore({ dataDir: data, grpcAddress: "127.0.0.1:0", checkpointIntervalMs: 60_000 });
+  admin = ["--core", core.grpcAddress, "--token", core.bootstrapAdminToken!];
+  const master = join(dir, "master.json");
+  await writeFile(
+    master,
+    JSON.stringify({ parties: [{ id: PARTY, name: "Farm" }], locations: [{ id: GATE, name: "Gate", party: PARTY }] }),
+  );
+  expect((await runCli(["admin", "import", master, ...admin])).code).toBe(0);
+  const tok = await runCli(["admin", "token", "--role", "partner", "--party", PARTY, ...admin]);
+  expect(tok.code).toBe(0);
+  partner = tok.out.trim();
+  await captureDoc("first.jsonld", 1, 20);
+  await core.ledger.signCheckpointNow();
+});
+
+afterAll(async () => {
+  await core?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("suyuan admin backup", () => {
+  it("copies a serving core's data folder while it captures; the copy verifies, opens as the same log and goes on", async () => {
+    const target = join(dir, "backup-1");
+    // Capture keeps going while the backup is taken.
+    const during = (async () => {
+      for (let d = 0; d < 5; d++) await captureDoc(`during-${d}.jsonld`, 100 + d * 10, 10);
+    })();
+    const r = await runCli(["admin", "backup", target, "--json", ...admin]);
+    await during;
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    const info = JSON.parse(r.out) as { location: string; entries: number; rows: number; bytes: number };
+    expect(info.location).toBe(target);
+    // Every event captured before the backup began, and whole documents only after that.
+    expect(info.entries).toBeGreaterThanOrEqual(20);
+    expect(info.entries).toBeLessThanOrEqual(70);
+    expect(info.bytes).toBeGreaterThan(0);
+    expect((await readdir(target)).sort()).toEqual(["core-key.pub", "core-key.txt", "ledger"]);
+    // The private key keeps its owner-only mode.
+    expect((await stat(join(target, "core-key.txt"))).mode & 0o777).toBe(0o600);
+
+    // The auditor's check of the copy: every leaf and node against its signed checkpoint.
+    // Entries past the last signed checkpoint (20) are checked too, and named as not yet covered.
+    const v = await runCli(["verify", "--data", target]);
+    expect(v.code).toBe(0);
+    expect(v.out).toBe(v.out.match(/^OK size \d+ root [0-9a-f]{64}\n$/)?.[0]);
+    expect(v.out).toContain(`OK size ${info.entries} `);
+    expect(v.err).toBe(
+      info.entries > 20 ? `warning: entries 20..${info.entries - 1} are not yet covered by a signed checkpoint\n` : "",
+    );
+
+    const before = await runCli(["chain", unit(7), "--json", ...admin]);
+    expect(before.code).toBe(0);
+    const { startCore } = await import("@suyuan/core");
+    const restored = await startCore({ dataDir: target, grpcAddress: "127.0.0.1:0", checkpointIntervalMs: 60_000 });
+    try {
+      expect(restored.verifierKey).toBe(core.verifierKey);
+      expect(restored.ledger.size()).toBe(info.entries);
+      // The same chain, from the copy (tokens are in the copied store too).
+      const after = await runCli([
+        "chain",
+        unit(7),
+        "--json",
+        "--core",
+        restored.grpcAddress,
+        "--token",
+        core.bootstrapAdminToken!,
+      ]);
+      expect(after.code).toBe(0);
+      const steps = (out: string) =>
+        (JSON.parse(out) as { steps: Array<{ eventId: string; eventTime: string }> }).steps.map((s) => [
+          s.eventId,
+          s.eventTime,
+        ]);
+      expect(steps(after.out)).toEqual(steps(before.out));
+      expect(steps(after.out)).toHaveLength(1);
+      // And it is a core of its own: the partner (same token) captures into it.
+      const file = join(dir, "restored.jsonld");
+      await writeFile(file, doc(500, 3));
+      const cap = await runCli(["capture", file, "--core", restored.grpcAddress, "--token", partner]);
+      expect(cap.code).toBe(0);
+      expect(restored.ledger.size()).toBe(info.entries + 3);
+    } finally {
+      await restored.stop();
+    }
+  });
+
+  it("refuses a target that is not empty or lies in the data folder, naming the rule, and writes nothing", async () => {
+    const full = join(dir, "full");
+    await mkdir(full);
+    await writeFile(join(full, "notes.txt"), "keep");
+    const r = await runCli(["admin", "backup", full, ...admin]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/BACKUP_TARGET: target: .* is not empty/);
+    expect(await readdir(full)).toEqual(["notes.txt"]);
+
+    const inside = await runCli(["admin", "backup", join(data, "copy"), ...admin]);
+    expect(inside.code).toBe(1);
+    expect(inside.err).toMatch(/BACKUP_TARGET: target: .* lies in the store's own directory/);
+    await expect(stat(join(data, "copy"))).rejects.toMatchObject({ code: "ENOENT" });
+  });
+
+  it("needs an admin token", async () => {
+    const target = join(dir, "by-partner");
+    const r = await runCli(["admin", "backup", target, "--core", core.grpcAddress, "--token", partner]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/AUTH_FORBIDDEN: AdminService\.Backup needs role admin/);
+    await expect(stat(target)).rejects.toMatchObject({ code: "ENOENT" });
+  });
+
+  it("is refused by a core without a data folder of its own", async () => {
+    const { startCore } = await import("@suyuan/core");
+    const memory = await startCore({ grpcAddress: "127.0.0.1:0" });
+    try {
+      const target = join(dir, "from-memory");
+      const r = await runCli([
+        "admin",
+        "backup",
+        target,
+        "--core",
+        memory.grpcAddress,
+        "--token",
+        memory.bootstrapAdminToken!,
+      ]);
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(/BACKUP_UNSUPPORTED/);
+      await expect(stat(target)).rejects.toMatchObject({ code: "ENOENT" });
+    } finally {
+      await memory.stop();
+    }
+  });
+});

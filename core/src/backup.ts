@@ -1,0 +1,57 @@
+// A hot backup of a running core's data folder (AdminService.Backup, `suyuan admin backup`):
+// the ledger store copied consistently while capture goes on (store/level/backup.ts), and the
+// folder's own files beside it — the core's signing key (without it a restored core could not
+// go on signing checkpoints of the same log) and the bootstrap admin token file. The copy is
+// a data folder that `suyuan core start --data` opens as it is, and `suyuan verify --data`
+// checks. It holds the core's private key: keep it as safe as the data folder itself.
+import { chmod, copyFile, readdir, rm, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { SuyuanError } from "@suyuan/proto";
+import { type BackupInfo, prepareTarget } from "./store/level/backup.ts";
+import { LevelStore } from "./store/level/level-store.ts";
+import type { LedgerStore } from "./store/store.ts";
+
+/** The folder under a data folder that holds the LevelDB ledger (server.ts). */
+export const LEDGER_DIR = "ledger";
+
+export interface CoreBackupInfo extends BackupInfo {
+  /** The data folder's own files copied beside the ledger (names). */
+  files: string[];
+}
+
+/**
+ * Copies the data folder `dataDir` of a core whose store is `store` into `target` (a new or
+ * empty directory outside `dataDir`): `target/ledger` from the store, then every file at the
+ * top of `dataDir` with its mode. On failure nothing is left at `target`.
+ */
+export async function backupDataDir(dataDir: string, store: LedgerStore, target: string): Promise<CoreBackupInfo> {
+  if (!(store instanceof LevelStore)) {
+    throw new SuyuanError(
+      "BACKUP_UNSUPPORTED",
+      "this core's store is not the LevelDB store; back it up with its database's own tools",
+      { field: "store" },
+    );
+  }
+  const to = await prepareTarget(dataDir, target);
+  try {
+    const info = await store.backup(join(to, LEDGER_DIR));
+    const files: string[] = [];
+    let bytes = info.bytes;
+    for (const d of await readdir(dataDir, { withFileTypes: true })) {
+      if (!d.isFile()) continue;
+      const from = join(dataDir, d.name);
+      const dest = join(to, d.name);
+      await copyFile(from, dest);
+      const st = await stat(from);
+      await chmod(dest, st.mode & 0o777);
+      files.push(d.name);
+      bytes += st.size;
+    }
+    return { ...info, location: to, bytes, files: files.sort() };
+  } catch (e) {
+    // The target was new or empty: whatever is there now is this backup's.
+    await rm(to, { recursive: true, force: true }).catch(() => undefined);
+    if (e instanceof SuyuanError) throw e;
+    throw new SuyuanError("BACKUP_FAILED", `the copy to ${to} failed: ${(e as Error).message}`, { field: "backup" });
+  }
+}
