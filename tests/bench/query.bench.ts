@@ -7,8 +7,6 @@
 // bottles on a freshly opened store and engine (empty event cache: "first time"), then the
 // same 500 again (warm). Recall: the forward closure of raw lot R0 through both
 // transformation levels.
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { parseCode, parseSignerKey } from "@suyuan/proto";
 import { indexRecords } from "../../core/src/index/records.ts";
 import { VerifiableLog } from "../../core/src/log/verifiable-log.ts";
@@ -16,12 +14,10 @@ import type { GatewayEnrolment, MasterDataReader } from "../../core/src/model.ts
 import { QueryEngine } from "../../core/src/query/engine.ts";
 import { LevelStore } from "../../core/src/store/level/level-store.ts";
 import { rng } from "./lib/rng.ts";
-import { ensureLedger, isSold, JUICE_LOTS, rawLot, UNITS_PER_LOT, unit } from "./lib/supply-chain.ts";
+import { ensureBenchLedger, isSold, JUICE_LOTS, rawLot, UNITS_PER_LOT, unit } from "./lib/supply-chain.ts";
 import { median, percentile, report } from "./report.ts";
 
 const BENCH = "query";
-/** Bump when the generated chain changes: the cache is keyed by it. */
-const VERSION = "v5";
 const CHAINS = 500;
 const RECALLS = 3;
 
@@ -45,11 +41,10 @@ class BenchMaster implements MasterDataReader {
 }
 
 export async function run(): Promise<void> {
-  const dir = join(tmpdir(), "suyuan-bench-query");
-  const { info, fresh } = await ensureLedger(dir, VERSION);
+  const { info, fresh, location } = await ensureBenchLedger();
   if (fresh) report(BENCH, "ledger_generate_s", info.generateS, "s");
 
-  const store = new LevelStore(join(dir, `ledger-${VERSION}`));
+  const store = new LevelStore(location);
   await store.open();
   const ledger = await VerifiableLog.open({
     store,

@@ -17,6 +17,7 @@
 // and so on: a recall of R0 closes over several juice lots of 20 000 bottles each (≥ 100k
 // units) across two transformation levels.
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   type EpcisEvent,
@@ -233,6 +234,19 @@ const ORIGIN = "suyuan.bench/query";
  * Opens the cached ledger in `dir` (built by an earlier run of the same `version`), or builds
  * it. Returns the ledger's description; the store is closed.
  */
+/** Bump when the generated chain changes: the cache is keyed by it. */
+const LEDGER_VERSION = "v5";
+
+/**
+ * The ≥ 1M-event ledger the query and backup benches read, cached in the OS temp folder
+ * (generated on first use); `location` is its LevelDB directory.
+ */
+export async function ensureBenchLedger(): Promise<{ info: GeneratedLedger; fresh: boolean; location: string }> {
+  const dir = join(tmpdir(), "suyuan-bench-query");
+  const { info, fresh } = await ensureLedger(dir, LEDGER_VERSION);
+  return { info, fresh, location: join(dir, `ledger-${LEDGER_VERSION}`) };
+}
+
 export async function ensureLedger(dir: string, version: string): Promise<{ info: GeneratedLedger; fresh: boolean }> {
   const infoFile = join(dir, "ledger.json");
   try {

@@ -109,7 +109,11 @@ async function realOrParent(p: string): Promise<string> {
 /** Copies the store into `to` (prepared by prepareTarget). */
 export async function copyStore(src: BackupSource, to: string): Promise<BackupInfo> {
   const t0 = performance.now();
-  const out = new Level<Buffer, Buffer>(to, { keyEncoding: "buffer", valueEncoding: "buffer", errorIfExists: true });
+  const out = new Level<Buffer, Buffer>(to, {
+    keyEncoding: "buffer",
+    valueEncoding: "buffer",
+    errorIfExists: true,
+  });
   let rows = 0;
   let bytes = 0;
   let entries = 0;
@@ -119,11 +123,16 @@ export async function copyStore(src: BackupSource, to: string): Promise<BackupIn
     // Made now: everything below reads the database as it is at this moment.
     const it = src.db.iterator();
     let last: [Buffer, Buffer] | undefined;
+    // The next rows are read while the last ones are written.
+    let reading: Promise<[Buffer, Buffer][]> | undefined;
     try {
+      reading = it.nextv(ROWS_PER_STEP);
       for (;;) {
-        if (src.closing()) throw backupError("BACKUP_FAILED", "the store began to close during the backup");
-        const step = await it.nextv(ROWS_PER_STEP);
+        const step = await reading;
+        reading = undefined;
         if (step.length === 0) break;
+        if (src.closing()) throw backupError("BACKUP_FAILED", "the store began to close during the backup");
+        reading = it.nextv(ROWS_PER_STEP);
         const batch = out.batch();
         for (const [key, value] of step) {
           batch.put(key, value);
@@ -136,6 +145,7 @@ export async function copyStore(src: BackupSource, to: string): Promise<BackupIn
         await batch.write();
       }
     } finally {
+      await reading?.catch(() => undefined);
       await it.close();
     }
     // The last row once more, synced: LevelDB's log then holds every batch before it on disk.
