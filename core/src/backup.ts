@@ -5,9 +5,9 @@
 // a data folder that `suyuan core start --data` opens as it is, and `suyuan verify --data`
 // checks. It holds the core's private key: keep it as safe as the data folder itself.
 import { chmod, copyFile, readdir, rm, stat } from "node:fs/promises";
-import { join } from "node:path";
+import { isAbsolute, join, resolve } from "node:path";
 import { SuyuanError } from "@suyuan/proto";
-import { type BackupInfo, prepareTarget } from "./store/level/backup.ts";
+import { type BackupInfo, prepareTarget, within } from "./store/level/backup.ts";
 import { LevelStore } from "./store/level/level-store.ts";
 import type { LedgerStore } from "./store/store.ts";
 
@@ -17,6 +17,26 @@ export const LEDGER_DIR = "ledger";
 export interface CoreBackupInfo extends BackupInfo {
   /** The data folder's own files copied beside the ledger (names). */
   files: string[];
+}
+
+/**
+ * Where a backup named `name` goes in the backup folder `backupDir`: a relative path that
+ * stays inside it (BACKUP_TARGET otherwise), so a caller can only ever write below it.
+ */
+export function backupTarget(backupDir: string, name: string): string {
+  if (typeof name !== "string" || name.trim() === "" || isAbsolute(name) || name.includes("\0")) {
+    throw new SuyuanError("BACKUP_TARGET", `target: give a name for the backup, relative to the backup folder`, {
+      field: "target",
+    });
+  }
+  const root = resolve(backupDir);
+  const to = resolve(root, name);
+  if (to === root || !within(root, to)) {
+    throw new SuyuanError("BACKUP_TARGET", `target: ${JSON.stringify(name)} leads out of the backup folder`, {
+      field: "target",
+    });
+  }
+  return to;
 }
 
 /**

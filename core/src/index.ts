@@ -4,5 +4,6 @@ export { suyuanCodeOf } from "./grpc/errors.ts";
 export { CORE_KEY_FILE, CORE_PUB_FILE, type VerifyReport, verifyRemote, verifyStore } from "./log/index.ts";
 export { type ImportPlan, parseImportFile } from "./master/import.ts";
 export { type CoreOptions, type LogFn, type RunningCore, startCore } from "./server.ts";
+export { within } from "./store/level/backup.ts";
 export { LevelStore } from "./store/level/level-store.ts";
 export { MemoryStore } from "./store/memory/memory-store.ts";

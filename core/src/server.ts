@@ -10,7 +10,7 @@ import { LedgerServiceService } from "@suyuan/proto/gen/suyuan/v1/ledger.ts";
 import { QueryServiceService } from "@suyuan/proto/gen/suyuan/v1/query.ts";
 import { RecallServiceService } from "@suyuan/proto/gen/suyuan/v1/recall.ts";
 import { AuthService } from "./auth/index.ts";
-import { backupDataDir } from "./backup.ts";
+import { backupDataDir, backupTarget } from "./backup.ts";
 import { CheckPool, defaultCheckWorkers } from "./capture/check-pool.ts";
 import { CaptureProcessor, CaptureServiceDefinition, captureServiceHandlers } from "./capture/index.ts";
 import { exportRoutes } from "./export/routes.ts";
@@ -33,6 +33,12 @@ export type LogFn = (msg: string, fields?: object) => void;
 export interface CoreOptions {
   /** Data folder: LevelDB ledger under `<dir>/ledger`, the core key in `<dir>/core-key.txt`. */
   dataDir?: string;
+  /**
+   * Folder that hot backups (AdminService.Backup) go into, each as a directory named by the
+   * caller; without it (or without `dataDir`) the core refuses backups. Keeping them to one
+   * folder means an admin token cannot make the core write anywhere else on its machine.
+   */
+  backupDir?: string;
   /** A store to use instead (tests, benches); not closed by stop() unless `ownStore`. */
   store?: LedgerStore;
   /** "host:port" for gRPC; default 127.0.0.1:0 (a free port). */
@@ -165,11 +171,14 @@ export async function startCore(opts: CoreOptions = {}): Promise<RunningCore> {
   server.addService(QueryServiceService, queryServiceHandlers(query, auth, { ledger, master, log }));
   server.addService(RecallServiceService, recallServiceHandlers(recalls, auth, { master, log }));
   const dataDir = opts.dataDir;
+  const backupDir = opts.backupDir;
   server.addService(
     AdminServiceService,
     adminServiceHandlers(master, auth, {
       log,
-      ...(dataDir === undefined ? {} : { backup: (target: string) => backupDataDir(dataDir, store, target) }),
+      ...(dataDir === undefined || backupDir === undefined
+        ? {}
+        : { backup: (name: string) => backupDataDir(dataDir, store, backupTarget(backupDir, name)) }),
     }),
   );
   const wanted = opts.grpcAddress ?? "127.0.0.1:0";

@@ -28,11 +28,12 @@ const USAGE = `usage: suyuan admin SUBCOMMAND --core HOST:PORT (--token T | --to
                                    issue a token and print its secret (shown once)
   revoke-token TOKEN_ID
   tokens | parties | locations | products | gateways      list (--json for JSON)
-  backup DIR                       the core writes a hot backup of its data folder to DIR, a
-                                   new or empty directory on the core's machine; the core goes
-                                   on serving. \`suyuan core start --data DIR\` opens the copy,
-                                   \`suyuan verify --data DIR\` checks it. It holds the core's
-                                   private key: keep it as safe as the data folder.
+  backup NAME                      the core writes a hot backup of its data folder into its
+                                   backup folder (core start --backup-dir DIR) as DIR/NAME, a
+                                   new or empty directory, and goes on serving.
+                                   \`suyuan core start --data DIR/NAME\` opens the copy,
+                                   \`suyuan verify --data DIR/NAME\` checks it. It holds the
+                                   core's private key: keep it as safe as the data folder.
 
 Roles: admin, gateway, partner, inspector, recall_officer, public. --key-file takes a PEM
 key (public or private; only the public half is sent) or a base64 raw public key.`;

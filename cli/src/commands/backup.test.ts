@@ -1,6 +1,7 @@
 // `suyuan admin backup` against a real core on a LevelDB data folder while a partner keeps
 // capturing: the copy must verify (`suyuan verify --data`), open as a core with the same key
-// and log, answer the same chain, and take new events. Refusals name the rule.
+// and log, answer the same chain, and take new events. Backups go only into the core's
+// backup folder. Refusals name the rule.
 import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -27,6 +28,7 @@ const doc = (from: number, count: number) =>
 
 let dir: string;
 let data: string;
+let backups: string;
 let core: RunningCore;
 let admin: string[];
 let partner: string;
@@ -42,8 +44,14 @@ async function captureDoc(name: string, from: number, count: number): Promise<vo
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "suyuan-backup-cli-"));
   data = join(dir, "data");
+  backups = join(dir, "backups");
   const { startCore } = await import("@suyuan/core");
-  core = await startCore({ dataDir: data, grpcAddress: "127.0.0.1:0", checkpointIntervalMs: 60_000 });
+  core = await startCore({
+    dataDir: data,
+    backupDir: backups,
+    grpcAddress: "127.0.0.1:0",
+    checkpointIntervalMs: 60_000,
+  });
   admin = ["--core", core.grpcAddress, "--token", core.bootstrapAdminToken!];
   const master = join(dir, "master.json");
   await writeFile(
@@ -65,12 +73,12 @@ afterAll(async () => {
 
 describe("suyuan admin backup", () => {
   it("copies a serving core's data folder while it captures; the copy verifies, opens as the same log and goes on", async () => {
-    const target = join(dir, "backup-1");
+    const target = join(backups, "2024-03-01", "backup-1");
     // Capture keeps going while the backup is taken.
     const during = (async () => {
       for (let d = 0; d < 5; d++) await captureDoc(`during-${d}.jsonld`, 100 + d * 10, 10);
     })();
-    const r = await runCli(["admin", "backup", target, "--json", ...admin]);
+    const r = await runCli(["admin", "backup", "2024-03-01/backup-1", "--json", ...admin]);
     await during;
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
@@ -130,48 +138,47 @@ describe("suyuan admin backup", () => {
     }
   });
 
-  it("refuses a target that is not empty or lies in the data folder, naming the rule, and writes nothing", async () => {
-    const full = join(dir, "full");
-    await mkdir(full);
+  it("writes only below its backup folder, into a new or empty directory, and says which rule a target breaks", async () => {
+    const full = join(backups, "full");
+    await mkdir(full, { recursive: true });
     await writeFile(join(full, "notes.txt"), "keep");
-    const r = await runCli(["admin", "backup", full, ...admin]);
+    const r = await runCli(["admin", "backup", "full", ...admin]);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/BACKUP_TARGET: target: .* is not empty/);
     expect(await readdir(full)).toEqual(["notes.txt"]);
 
-    const inside = await runCli(["admin", "backup", join(data, "copy"), ...admin]);
-    expect(inside.code).toBe(1);
-    expect(inside.err).toMatch(/BACKUP_TARGET: target: .* lies in the store's own directory/);
-    await expect(stat(join(data, "copy"))).rejects.toMatchObject({ code: "ENOENT" });
+    for (const name of [join(dir, "elsewhere"), "../elsewhere", "a/../../elsewhere", ".", "a/.."]) {
+      const out = await runCli(["admin", "backup", name, ...admin]);
+      expect(out.code).toBe(1);
+      expect(out.err).toMatch(/BACKUP_TARGET: target: /);
+    }
+    await expect(stat(join(dir, "elsewhere"))).rejects.toMatchObject({ code: "ENOENT" });
+    // Nothing new in the backup folder either (the first test's backup may be there).
+    expect((await readdir(backups)).filter((x) => x !== "2024-03-01")).toEqual(["full"]);
   });
 
   it("needs an admin token", async () => {
-    const target = join(dir, "by-partner");
-    const r = await runCli(["admin", "backup", target, "--core", core.grpcAddress, "--token", partner]);
+    const target = join(backups, "by-partner");
+    const r = await runCli(["admin", "backup", "by-partner", "--core", core.grpcAddress, "--token", partner]);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/AUTH_FORBIDDEN: AdminService\.Backup needs role admin/);
     await expect(stat(target)).rejects.toMatchObject({ code: "ENOENT" });
   });
 
-  it("is refused by a core without a data folder of its own", async () => {
+  it("is refused by a core without a backup folder, or without a data folder of its own", async () => {
     const { startCore } = await import("@suyuan/core");
-    const memory = await startCore({ grpcAddress: "127.0.0.1:0" });
+    const memory = await startCore({ grpcAddress: "127.0.0.1:0", backupDir: join(dir, "memory-backups") });
+    const plain = await startCore({ dataDir: join(dir, "plain-data"), grpcAddress: "127.0.0.1:0" });
     try {
-      const target = join(dir, "from-memory");
-      const r = await runCli([
-        "admin",
-        "backup",
-        target,
-        "--core",
-        memory.grpcAddress,
-        "--token",
-        memory.bootstrapAdminToken!,
-      ]);
-      expect(r.code).toBe(1);
-      expect(r.err).toMatch(/BACKUP_UNSUPPORTED/);
-      await expect(stat(target)).rejects.toMatchObject({ code: "ENOENT" });
+      for (const c of [memory, plain]) {
+        const r = await runCli(["admin", "backup", "b1", "--core", c.grpcAddress, "--token", c.bootstrapAdminToken!]);
+        expect(r.code).toBe(1);
+        expect(r.err).toMatch(/BACKUP_UNSUPPORTED: this core takes no backups/);
+      }
+      await expect(stat(join(dir, "memory-backups"))).rejects.toMatchObject({ code: "ENOENT" });
     } finally {
       await memory.stop();
+      await plain.stop();
     }
   });
 });

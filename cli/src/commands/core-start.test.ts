@@ -146,6 +146,18 @@ describe("suyuan core start (spawned)", () => {
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/^suyuan core: CLI_BAD_CONFIG: .*port: not a known key/);
   });
+
+  it("--backup-dir: a key of the config file too; it must lie outside the data folder and not hold it", async () => {
+    expect(parseConfig("backup-dir: /srv/backups\n", "c.yaml")).toEqual({ "backup-dir": "/srv/backups" });
+    const data = join(dir, "bk-data");
+    for (const backups of [join(data, "backups"), data, dir]) {
+      const r = await runCli(["core", "start", "--data", data, "--backup-dir", backups, "--grpc", "127.0.0.1:0"]);
+      expect(r.code).toBe(2);
+      expect(r.err).toContain(`--backup-dir ${backups} must lie outside the data folder ${data}, and not hold it`);
+    }
+    // Refused before anything was started or written.
+    await expect(stat(data)).rejects.toMatchObject({ code: "ENOENT" });
+  });
 });
 
 describe("suyuan verify --data", () => {

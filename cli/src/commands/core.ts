@@ -9,19 +9,20 @@ import { checkAddress } from "../grpc-client.ts";
 import { type Command, type CommandIo, parseFlags, UsageError } from "../io.ts";
 
 const USAGE = `usage: suyuan core start [--data DIR] [--grpc HOST:PORT] [--http HOST:PORT]
-                         [--capture-workers N] [--config FILE]
+                         [--capture-workers N] [--backup-dir DIR] [--config FILE]
 
 Starts the core ledger service: LevelDB ledger under --data (default ./data), gRPC on --grpc
 (default 127.0.0.1:50051; port 0 picks a free port). --capture-workers sets the worker threads
 that check gateway batches (0: on the event loop; default one per core the process may use,
 fewer under a container or service CPU limit, at most 4, run below the event loop's CPU
-priority). --config is a YAML or JSON file with the same keys (data, grpc, http,
-capture-workers); flags win. Prints the gRPC address, data directory, log size, the core's
+priority). --backup-dir names the folder \`suyuan admin backup NAME\` writes hot backups into
+(as DIR/NAME; without it the core takes no backups). --config is a YAML or JSON file with the
+same keys (data, grpc, http, capture-workers, backup-dir); flags win. Prints the gRPC address, data directory, log size, the core's
 checkpoint verifier key and — when this start created it — the bootstrap admin token (also
 written to DIR/admin-token.txt, mode 0600). Serves until SIGINT or SIGTERM.`;
 
 export const ADMIN_TOKEN_FILE = "admin-token.txt";
-const CONFIG_KEYS = ["data", "grpc", "http", "capture-workers"] as const;
+const CONFIG_KEYS = ["data", "grpc", "http", "capture-workers", "backup-dir"] as const;
 type Settings = Partial<Record<(typeof CONFIG_KEYS)[number], string>>;
 
 /** The config file: a map with only the keys the flags have (a misspelt key must not be ignored). */
@@ -92,6 +93,7 @@ export async function coreStart(args: string[], io: CommandIo, hooks: CoreStartH
     grpc: "string",
     http: "string",
     "capture-workers": "string",
+    "backup-dir": "string",
     config: "string",
   });
   if (positional.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positional[0])}`);
@@ -102,6 +104,14 @@ export async function coreStart(args: string[], io: CommandIo, hooks: CoreStartH
   const http = pick("http");
   if (http !== undefined) {
     checkAddress(http, "--http");
+  }
+  const backupPick = pick("backup-dir");
+  const backupDir = backupPick === undefined ? undefined : resolve(backupPick);
+  if (backupDir !== undefined) {
+    const { within } = await import("@suyuan/core");
+    if (within(dataDir, backupDir) || within(backupDir, dataDir)) {
+      throw new UsageError(`--backup-dir ${backupDir} must lie outside the data folder ${dataDir}, and not hold it`);
+    }
   }
   const workers = pick("capture-workers");
   if (workers !== undefined && !/^(?:[0-9]|[1-5][0-9]|6[0-4])$/.test(workers)) {
@@ -117,6 +127,7 @@ export async function coreStart(args: string[], io: CommandIo, hooks: CoreStartH
       grpcAddress: grpc,
       ...(http === undefined ? {} : { httpAddress: http }),
       ...(workers === undefined ? {} : { captureWorkers: Number(workers) }),
+      ...(backupDir === undefined ? {} : { backupDir }),
       log: stderrLog(io),
     });
   } catch (e) {
@@ -130,6 +141,7 @@ export async function coreStart(args: string[], io: CommandIo, hooks: CoreStartH
       io.stdout(`metrics: ${core.httpUrl}/metrics (Prometheus; an admin token as bearer credentials)\n`);
     }
     io.stdout(`data: ${dataDir}\n`);
+    if (backupDir !== undefined) io.stdout(`backups: ${backupDir}\n`);
     io.stdout(`log size: ${core.ledger.size()}\n`);
     io.stdout(`verifier key: ${core.verifierKey}\n`);
     if (core.bootstrapAdminToken !== undefined) {

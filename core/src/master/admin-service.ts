@@ -26,7 +26,10 @@ import type { Address, Licence, LocationRecord, PartyRecord, ProductRecord } fro
 
 export interface AdminServiceOptions {
   log?: CallLog;
-  /** Writes a hot backup of the core's data folder to `target` (server.ts); absent: Backup is refused. */
+  /**
+   * Writes a hot backup of the core's data folder as `target` in its backup folder (server.ts);
+   * absent: Backup is refused.
+   */
   backup?: (target: string) => Promise<{
     location: string;
     entries: number;
@@ -426,7 +429,7 @@ export function adminServiceHandlers(
         if (opts.backup === undefined) {
           throw new SuyuanError(
             "BACKUP_UNSUPPORTED",
-            "this core keeps no data folder of its own (started without --data, or on another store): nothing to back up here",
+            "this core takes no backups: it needs a data folder of its own and a backup folder (core start --backup-dir DIR)",
             { field: "target" },
           );
         }

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { collect, entries, expectEntry, rejectsWithCode } from "../conformance/fixtures.ts";
 import type { IndexRecord } from "../store.ts";
+import { within } from "./backup.ts";
 import { ENTRIES_FILE, LevelStore } from "./level-store.ts";
 
 let root: string;
@@ -142,6 +143,18 @@ describe("LevelStore hot backup", () => {
     await again.open();
     expect(await again.size()).toBe(200 * PER_APPEND);
     await again.close();
+  });
+
+  it("tells paths inside a directory from paths beside it", () => {
+    expect(within("/srv/data", "/srv/data")).toBe(true);
+    expect(within("/srv/data", "/srv/data/ledger")).toBe(true);
+    expect(within("/srv/data", "/srv/data/a/../b")).toBe(true);
+    // A name that merely starts with ".." is still inside.
+    expect(within("/srv/data", "/srv/data/..backup")).toBe(true);
+    expect(within("/srv/data", "/srv/data-backups")).toBe(false);
+    expect(within("/srv/data", "/srv/data/../backups")).toBe(false);
+    expect(within("/srv/data", "/srv")).toBe(false);
+    expect(within("/srv/data", "/")).toBe(false);
   });
 
   it("needs an open store", async () => {

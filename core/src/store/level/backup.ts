@@ -15,7 +15,7 @@
 // directory a LevelStore (and `suyuan core start --data`, under `ledger/`) opens as it is;
 // `suyuan verify --data` checks it.
 import { type FileHandle, mkdir, open as openFile, readdir, realpath } from "node:fs/promises";
-import { dirname, join, relative, resolve, sep } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { SuyuanError } from "@suyuan/proto";
 import { Level } from "level";
 
@@ -56,6 +56,12 @@ export interface BackupSource {
   isEntryKey: (key: Buffer) => boolean;
 }
 
+/** Whether path `p` is `dir` or lies below it (both absolute or both relative to one place). */
+export function within(dir: string, p: string): boolean {
+  const rel = relative(resolve(dir), resolve(p));
+  return rel !== ".." && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
+}
+
 /** Checks the target and creates it (empty); answers its absolute path. */
 export async function prepareTarget(source: string, target: unknown): Promise<string> {
   if (typeof target !== "string" || target.trim() === "") {
@@ -65,12 +71,10 @@ export async function prepareTarget(source: string, target: unknown): Promise<st
   // Both through realpath where they exist, so a link cannot hide that one is in the other.
   const from = await realpath(source).catch(() => resolve(source));
   const toReal = await realOrParent(to);
-  const rel = relative(from, toReal);
-  if (rel === "" || (!rel.startsWith(`..${sep}`) && rel !== ".." && !rel.startsWith(sep))) {
+  if (within(from, toReal)) {
     throw backupError("BACKUP_TARGET", `target: ${to} lies in the store's own directory ${from}`);
   }
-  const back = relative(toReal, from);
-  if (back !== "" && !back.startsWith(`..${sep}`) && back !== ".." && !back.startsWith(sep)) {
+  if (within(toReal, from)) {
     throw backupError("BACKUP_TARGET", `target: ${to} holds the store's own directory ${from}`);
   }
   let listing: string[] | undefined;

@@ -458,7 +458,10 @@ export interface ListTokensResponse {
 }
 
 export interface BackupRequest {
-  /** A new or empty directory on the core's machine, outside the core's data folder. */
+  /**
+   * The backup's name: a new (or empty) directory under the core's backup folder, as a path
+   * relative to it.
+   */
   target: string;
 }
 
@@ -5379,8 +5382,9 @@ export const AdminServiceService = {
   },
   /**
    * A hot backup: the core writes a consistent copy of its data folder (the whole ledger
-   * store and the core's key) to a directory on its own machine, while it goes on serving.
-   * The copy is a data folder `suyuan core start --data` opens as it is. LevelDB store only.
+   * store and the core's key) into its backup folder (core start --backup-dir), while it
+   * goes on serving. The copy is a data folder `suyuan core start --data` opens as it is.
+   * LevelDB store only.
    */
   backup: {
     path: "/suyuan.v1.AdminService/Backup" as const,
@@ -5419,8 +5423,9 @@ export interface AdminServiceServer extends UntypedServiceImplementation {
   listTokens: handleUnaryCall<ListTokensRequest, ListTokensResponse>;
   /**
    * A hot backup: the core writes a consistent copy of its data folder (the whole ledger
-   * store and the core's key) to a directory on its own machine, while it goes on serving.
-   * The copy is a data folder `suyuan core start --data` opens as it is. LevelDB store only.
+   * store and the core's key) into its backup folder (core start --backup-dir), while it
+   * goes on serving. The copy is a data folder `suyuan core start --data` opens as it is.
+   * LevelDB store only.
    */
   backup: handleUnaryCall<BackupRequest, BackupResponse>;
 }
@@ -5689,8 +5694,9 @@ export interface AdminServiceClient extends Client {
   ): ClientUnaryCall;
   /**
    * A hot backup: the core writes a consistent copy of its data folder (the whole ledger
-   * store and the core's key) to a directory on its own machine, while it goes on serving.
-   * The copy is a data folder `suyuan core start --data` opens as it is. LevelDB store only.
+   * store and the core's key) into its backup folder (core start --backup-dir), while it
+   * goes on serving. The copy is a data folder `suyuan core start --data` opens as it is.
+   * LevelDB store only.
    */
   backup(
     request: BackupRequest,
