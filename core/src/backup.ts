@@ -7,7 +7,7 @@
 import { chmod, copyFile, readdir, rm, stat } from "node:fs/promises";
 import { isAbsolute, join, resolve } from "node:path";
 import { SuyuanError } from "@suyuan/proto";
-import { type BackupInfo, prepareTarget, within } from "./store/level/backup.ts";
+import { type BackupInfo, prepareTarget, realOrParent, within } from "./store/level/backup.ts";
 import { LevelStore } from "./store/level/level-store.ts";
 import type { LedgerStore } from "./store/store.ts";
 
@@ -21,21 +21,25 @@ export interface CoreBackupInfo extends BackupInfo {
 
 /**
  * Where a backup named `name` goes in the backup folder `backupDir`: a relative path that
- * stays inside it (BACKUP_TARGET otherwise), so a caller can only ever write below it.
+ * stays inside it (BACKUP_TARGET otherwise), so a caller can only ever write below it — also
+ * when a directory on the way is a symbolic link (the check is made on real paths too).
  */
-export function backupTarget(backupDir: string, name: string): string {
+export async function backupTarget(backupDir: string, name: string): Promise<string> {
   if (typeof name !== "string" || name.trim() === "" || isAbsolute(name) || name.includes("\0")) {
-    throw new SuyuanError("BACKUP_TARGET", `target: give a name for the backup, relative to the backup folder`, {
+    throw new SuyuanError("BACKUP_TARGET", "target: give a name for the backup, relative to the backup folder", {
       field: "target",
     });
   }
   const root = resolve(backupDir);
   const to = resolve(root, name);
-  if (to === root || !within(root, to)) {
-    throw new SuyuanError("BACKUP_TARGET", `target: ${JSON.stringify(name)} leads out of the backup folder`, {
+  const out = () =>
+    new SuyuanError("BACKUP_TARGET", `target: ${JSON.stringify(name)} leads out of the backup folder`, {
       field: "target",
     });
-  }
+  if (to === root || !within(root, to)) throw out();
+  const realRoot = await realOrParent(root);
+  const realTo = await realOrParent(to);
+  if (realTo === realRoot || !within(realRoot, realTo)) throw out();
   return to;
 }
 

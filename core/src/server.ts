@@ -178,7 +178,7 @@ export async function startCore(opts: CoreOptions = {}): Promise<RunningCore> {
       log,
       ...(dataDir === undefined || backupDir === undefined
         ? {}
-        : { backup: (name: string) => backupDataDir(dataDir, store, backupTarget(backupDir, name)) }),
+        : { backup: async (name: string) => backupDataDir(dataDir, store, await backupTarget(backupDir, name)) }),
     }),
   );
   const wanted = opts.grpcAddress ?? "127.0.0.1:0";

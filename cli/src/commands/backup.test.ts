@@ -2,7 +2,7 @@
 // capturing: the copy must verify (`suyuan verify --data`), open as a core with the same key
 // and log, answer the same chain, and take new events. Backups go only into the core's
 // backup folder. Refusals name the rule.
-import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { RunningCore } from "@suyuan/core";
@@ -153,6 +153,14 @@ describe("suyuan admin backup", () => {
       expect(out.err).toMatch(/BACKUP_TARGET: target: /);
     }
     await expect(stat(join(dir, "elsewhere"))).rejects.toMatchObject({ code: "ENOENT" });
+    // A symbolic link in the backup folder does not lead out of it either.
+    await mkdir(join(dir, "outside"));
+    await symlink(join(dir, "outside"), join(backups, "link"));
+    const viaLink = await runCli(["admin", "backup", "link/copy", ...admin]);
+    expect(viaLink.code).toBe(1);
+    expect(viaLink.err).toMatch(/BACKUP_TARGET: target: "link\/copy" leads out of the backup folder/);
+    expect(await readdir(join(dir, "outside"))).toEqual([]);
+    await rm(join(backups, "link"));
     // Nothing new in the backup folder either (the first test's backup may be there).
     expect((await readdir(backups)).filter((x) => x !== "2024-03-01")).toEqual(["full"]);
   });

@@ -100,7 +100,7 @@ export async function prepareTarget(source: string, target: unknown): Promise<st
 }
 
 /** realpath of `p`, or of its nearest existing ancestor with the rest appended. */
-async function realOrParent(p: string): Promise<string> {
+export async function realOrParent(p: string): Promise<string> {
   try {
     return await realpath(p);
   } catch {
