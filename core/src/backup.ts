@@ -7,6 +7,7 @@
 import { chmod, copyFile, readdir, rm, stat } from "node:fs/promises";
 import { isAbsolute, join, resolve } from "node:path";
 import { SuyuanError } from "@suyuan/proto";
+import type { CoreMetrics } from "./metrics.ts";
 import { type BackupInfo, prepareTarget, realOrParent, within } from "./store/level/backup.ts";
 import { LevelStore } from "./store/level/level-store.ts";
 import type { LedgerStore } from "./store/store.ts";
@@ -78,4 +79,29 @@ export async function backupDataDir(dataDir: string, store: LedgerStore, target:
     if (e instanceof SuyuanError) throw e;
     throw new SuyuanError("BACKUP_FAILED", `the copy to ${to} failed: ${(e as Error).message}`, { field: "backup" });
   }
+}
+
+/**
+ * The core's Backup: `name` checked into `backupDir` (backupTarget), the data folder copied
+ * there (backupDataDir), and the outcome counted in the core's metrics.
+ */
+export function backupsInto(
+  backupDir: string,
+  dataDir: string,
+  store: LedgerStore,
+  metrics: Pick<CoreMetrics, "backup">,
+): (name: string) => Promise<CoreBackupInfo> {
+  return async (name) => {
+    const t0 = performance.now();
+    try {
+      const info = await backupDataDir(dataDir, store, await backupTarget(backupDir, name));
+      metrics.backup("ok", (performance.now() - t0) / 1000, info.bytes);
+      return info;
+    } catch (e) {
+      const code = e instanceof SuyuanError ? e.code : "";
+      const refused = code === "BACKUP_TARGET" || code === "BACKUP_BUSY";
+      metrics.backup(refused ? "refused" : "failed", (performance.now() - t0) / 1000);
+      throw e;
+    }
+  };
 }

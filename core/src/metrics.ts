@@ -25,6 +25,8 @@ export interface CoreMetrics {
   access(action: string): void;
   /** A gateway batch's ack, `seconds` after the batch was received. */
   ack(ack: BatchAck, seconds: number): void;
+  /** A backup request's end: written, refused (its name, or one already running) or failed. */
+  backup(outcome: "ok" | "refused" | "failed", seconds: number, bytes?: number): void;
   /** A finished HTTP request: route pattern, status, seconds. */
   request(route: string, status: number, seconds: number): void;
   /** A gRPC server interceptor timing every call by method and status code. */
@@ -129,6 +131,21 @@ export function createCoreMetrics(src: CoreMetricSources, registry = new Registr
       return out;
     },
   );
+  const backups = registry.counter(
+    `${p}_backups_total`,
+    "Hot backups (AdminService.Backup) by outcome: ok, refused (the name, or one already running), failed.",
+    ["outcome"],
+  );
+  // Of the last backup written since the core started (0 before one is): alert on its age.
+  const lastBackup = registry.gauge(
+    `${p}_backup_last_success_timestamp_seconds`,
+    "Unix time the last successful backup finished (0: none since the core started).",
+  );
+  const lastBackupSeconds = registry.gauge(
+    `${p}_backup_last_duration_seconds`,
+    "Seconds the last successful backup took.",
+  );
+  const lastBackupBytes = registry.gauge(`${p}_backup_last_bytes`, "Bytes the last successful backup copied.");
   registry.gauge(
     `${p}_heap_used_bytes`,
     "V8 heap in use (event loop isolate).",
@@ -149,6 +166,13 @@ export function createCoreMetrics(src: CoreMetricSources, registry = new Registr
     },
     ack(a: BatchAck, seconds: number) {
       ackSeconds.observe(seconds, { status: a.status?.$case ?? "none" });
+    },
+    backup(outcome, seconds, bytes) {
+      backups.inc({ outcome });
+      if (outcome !== "ok") return;
+      lastBackup.set(Date.now() / 1000);
+      lastBackupSeconds.set(seconds);
+      lastBackupBytes.set(bytes ?? 0);
     },
     grpcInterceptor,
     request(route: string, status: number, seconds: number) {

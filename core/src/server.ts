@@ -10,7 +10,7 @@ import { LedgerServiceService } from "@suyuan/proto/gen/suyuan/v1/ledger.ts";
 import { QueryServiceService } from "@suyuan/proto/gen/suyuan/v1/query.ts";
 import { RecallServiceService } from "@suyuan/proto/gen/suyuan/v1/recall.ts";
 import { AuthService } from "./auth/index.ts";
-import { backupDataDir, backupTarget } from "./backup.ts";
+import { backupsInto } from "./backup.ts";
 import { CheckPool, defaultCheckWorkers } from "./capture/check-pool.ts";
 import { CaptureProcessor, CaptureServiceDefinition, captureServiceHandlers } from "./capture/index.ts";
 import { exportRoutes } from "./export/routes.ts";
@@ -178,7 +178,7 @@ export async function startCore(opts: CoreOptions = {}): Promise<RunningCore> {
       log,
       ...(dataDir === undefined || backupDir === undefined
         ? {}
-        : { backup: async (name: string) => backupDataDir(dataDir, store, await backupTarget(backupDir, name)) }),
+        : { backup: backupsInto(backupDir, dataDir, store, metrics) }),
     }),
   );
   const wanted = opts.grpcAddress ?? "127.0.0.1:0";

@@ -6,6 +6,7 @@ import { mkdir, mkdtemp, readdir, rm, stat, symlink, writeFile } from "node:fs/p
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { RunningCore } from "@suyuan/core";
+import { readExposition, sampleValue } from "@suyuan/proto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../test-run.ts";
 
@@ -33,6 +34,23 @@ let core: RunningCore;
 let admin: string[];
 let partner: string;
 
+/** The core's backup counters and gauges, from its /metrics. */
+async function backupMetrics() {
+  const r = await fetch(`${core.httpUrl}/metrics`, {
+    headers: { authorization: `Bearer ${core.bootstrapAdminToken}` },
+  });
+  expect(r.status).toBe(200);
+  const x = readExposition(await r.text());
+  const total = (outcome: string) => sampleValue(x, "suyuan_core_backups_total", { outcome }, 0);
+  return {
+    ok: total("ok"),
+    refused: total("refused"),
+    failed: total("failed"),
+    lastAt: sampleValue(x, "suyuan_core_backup_last_success_timestamp_seconds"),
+    lastBytes: sampleValue(x, "suyuan_core_backup_last_bytes"),
+  };
+}
+
 async function captureDoc(name: string, from: number, count: number): Promise<void> {
   const file = join(dir, name);
   await writeFile(file, doc(from, count));
@@ -50,6 +68,7 @@ beforeAll(async () => {
     dataDir: data,
     backupDir: backups,
     grpcAddress: "127.0.0.1:0",
+    httpAddress: "127.0.0.1:0",
     checkpointIntervalMs: 60_000,
   });
   admin = ["--core", core.grpcAddress, "--token", core.bootstrapAdminToken!];
@@ -78,6 +97,8 @@ describe("suyuan admin backup", () => {
     const during = (async () => {
       for (let d = 0; d < 5; d++) await captureDoc(`during-${d}.jsonld`, 100 + d * 10, 10);
     })();
+    const m0 = await backupMetrics();
+    const t0 = Date.now() / 1000;
     const r = await runCli(["admin", "backup", "2024-03-01/backup-1", "--json", ...admin]);
     await during;
     expect(r.err).toBe("");
@@ -88,6 +109,13 @@ describe("suyuan admin backup", () => {
     expect(info.entries).toBeGreaterThanOrEqual(20);
     expect(info.entries).toBeLessThanOrEqual(70);
     expect(info.bytes).toBeGreaterThan(0);
+    // Counted in the core's metrics, for an alert on the last backup's age.
+    const m1 = await backupMetrics();
+    expect(m1.ok).toBe(m0.ok + 1);
+    expect(m1.failed).toBe(m0.failed);
+    expect(m1.lastBytes).toBe(info.bytes);
+    expect(m1.lastAt).toBeGreaterThanOrEqual(Math.floor(t0));
+    expect(m1.lastAt).toBeLessThanOrEqual(Date.now() / 1000);
     expect((await readdir(target)).sort()).toEqual(["core-key.pub", "core-key.txt", "ledger"]);
     // The private key keeps its owner-only mode.
     expect((await stat(join(target, "core-key.txt"))).mode & 0o777).toBe(0o600);
@@ -139,6 +167,7 @@ describe("suyuan admin backup", () => {
   });
 
   it("writes only below its backup folder, into a new or empty directory, and says which rule a target breaks", async () => {
+    const m0 = await backupMetrics();
     const full = join(backups, "full");
     await mkdir(full, { recursive: true });
     await writeFile(join(full, "notes.txt"), "keep");
@@ -161,6 +190,11 @@ describe("suyuan admin backup", () => {
     expect(viaLink.err).toMatch(/BACKUP_TARGET: target: "link\/copy" leads out of the backup folder/);
     expect(await readdir(join(dir, "outside"))).toEqual([]);
     await rm(join(backups, "link"));
+    // Seven refusals, none a failed backup, and no new success.
+    const m1 = await backupMetrics();
+    expect(m1.refused).toBe(m0.refused + 7);
+    expect(m1.failed).toBe(m0.failed);
+    expect(m1.ok).toBe(m0.ok);
     // Nothing new in the backup folder either (the first test's backup may be there).
     expect((await readdir(backups)).filter((x) => x !== "2024-03-01")).toEqual(["full"]);
   });
