@@ -4,7 +4,7 @@
 // go on signing checkpoints of the same log) and the bootstrap admin token file. The copy is
 // a data folder that `suyuan core start --data` opens as it is, and `suyuan verify --data`
 // checks. It holds the core's private key: keep it as safe as the data folder itself.
-import { chmod, copyFile, readdir, rm, stat } from "node:fs/promises";
+import { access, chmod, copyFile, open, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { isAbsolute, join, resolve } from "node:path";
 import { SuyuanError } from "@suyuan/proto";
 import type { CoreMetrics } from "./metrics.ts";
@@ -14,6 +14,35 @@ import type { LedgerStore } from "./store/store.ts";
 
 /** The folder under a data folder that holds the LevelDB ledger (server.ts). */
 export const LEDGER_DIR = "ledger";
+/** In a backup being written, until it is whole (startCore and verify refuse a folder with it). */
+export const INCOMPLETE_MARKER = "BACKUP-INCOMPLETE";
+const INCOMPLETE_TEXT =
+  "This folder is a suyuan core backup that was not finished (the copy was cut short).\n" +
+  "It is not a usable data folder: take another backup.\n";
+
+/** Throws CORE_BACKUP_INCOMPLETE when `dataDir` is a backup that was cut short. */
+export async function refuseIncompleteBackup(dataDir: string): Promise<void> {
+  try {
+    await access(join(dataDir, INCOMPLETE_MARKER));
+  } catch {
+    return;
+  }
+  throw new SuyuanError(
+    "CORE_BACKUP_INCOMPLETE",
+    `${dataDir} is a backup that was cut short (it holds ${INCOMPLETE_MARKER}); take another backup`,
+    { field: "dataDir" },
+  );
+}
+
+/** fsync of a file or directory (what it holds, or its entries), so a finished copy stays one. */
+async function syncFile(path: string): Promise<void> {
+  const f = await open(path, "r");
+  try {
+    await f.sync();
+  } finally {
+    await f.close();
+  }
+}
 
 export interface CoreBackupInfo extends BackupInfo {
   /** The data folder's own files copied beside the ledger (names). */
@@ -59,9 +88,12 @@ export async function backupDataDir(dataDir: string, store: LedgerStore, target:
   }
   const to = await prepareTarget(dataDir, target);
   try {
+    // Until the copy is whole, a marker says it is not: a core refuses to start on a folder
+    // holding it (a copy cut short must not become a ledger of its own), and so does verify.
+    await writeFile(join(to, INCOMPLETE_MARKER), INCOMPLETE_TEXT, { flag: "wx" });
     const info = await store.backup(join(to, LEDGER_DIR));
     const files: string[] = [];
-    let bytes = info.bytes;
+    let bytes = 0;
     for (const d of await readdir(dataDir, { withFileTypes: true })) {
       if (!d.isFile()) continue;
       const from = join(dataDir, d.name);
@@ -69,10 +101,13 @@ export async function backupDataDir(dataDir: string, store: LedgerStore, target:
       await copyFile(from, dest);
       const st = await stat(from);
       await chmod(dest, st.mode & 0o777);
+      await syncFile(dest);
       files.push(d.name);
       bytes += st.size;
     }
-    return { ...info, location: to, bytes, files: files.sort() };
+    await rm(join(to, INCOMPLETE_MARKER));
+    await syncFile(to);
+    return { ...info, location: to, bytes: bytes + info.bytes, files: files.sort() };
   } catch (e) {
     // The target was new or empty: whatever is there now is this backup's.
     await rm(to, { recursive: true, force: true }).catch(() => undefined);

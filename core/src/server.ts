@@ -10,7 +10,7 @@ import { LedgerServiceService } from "@suyuan/proto/gen/suyuan/v1/ledger.ts";
 import { QueryServiceService } from "@suyuan/proto/gen/suyuan/v1/query.ts";
 import { RecallServiceService } from "@suyuan/proto/gen/suyuan/v1/recall.ts";
 import { AuthService } from "./auth/index.ts";
-import { backupsInto } from "./backup.ts";
+import { backupsInto, refuseIncompleteBackup } from "./backup.ts";
 import { CheckPool, defaultCheckWorkers } from "./capture/check-pool.ts";
 import { CaptureProcessor, CaptureServiceDefinition, captureServiceHandlers } from "./capture/index.ts";
 import { exportRoutes } from "./export/routes.ts";
@@ -91,6 +91,7 @@ export async function startCore(opts: CoreOptions = {}): Promise<RunningCore> {
   let keys: { signerKey: string; verifierKey: string };
   const ownStore = opts.store === undefined;
   if (opts.dataDir !== undefined) {
+    await refuseIncompleteBackup(opts.dataDir);
     await mkdir(opts.dataDir, { recursive: true });
     keys = await loadOrCreateCoreKey(opts.dataDir, origin.split("/")[0] ?? origin, log);
     store = opts.store ?? new LevelStore(join(opts.dataDir, "ledger"));

@@ -2,7 +2,7 @@
 // capturing: the copy must verify (`suyuan verify --data`), open as a core with the same key
 // and log, answer the same chain, and take new events. Backups go only into the core's
 // backup folder. Refusals name the rule.
-import { mkdir, mkdtemp, readdir, rm, stat, symlink, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readdir, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { RunningCore } from "@suyuan/core";
@@ -197,6 +197,25 @@ describe("suyuan admin backup", () => {
     expect(m1.ok).toBe(m0.ok);
     // Nothing new in the backup folder either (the first test's backup may be there).
     expect((await readdir(backups)).filter((x) => x !== "2024-03-01")).toEqual(["full"]);
+  });
+
+  it("a backup cut short (its marker still there) is refused by core start and by verify", async () => {
+    const whole = join(backups, "for-cut");
+    expect((await runCli(["admin", "backup", "for-cut", ...admin])).code).toBe(0);
+    const cut = join(dir, "cut");
+    await cp(whole, cut, { recursive: true });
+    // What backupDataDir leaves while it copies, and removes once the copy is whole.
+    await writeFile(join(cut, "BACKUP-INCOMPLETE"), "cut short\n");
+    const { startCore } = await import("@suyuan/core");
+    await expect(startCore({ dataDir: cut, grpcAddress: "127.0.0.1:0" })).rejects.toMatchObject({
+      code: "CORE_BACKUP_INCOMPLETE",
+    });
+    const v = await runCli(["verify", "--data", cut]);
+    expect(v.code).toBe(1);
+    expect(v.err).toMatch(/CORE_BACKUP_INCOMPLETE: .* is a backup that was cut short/);
+    // The same copy without the marker is a data folder like any other.
+    await rm(join(cut, "BACKUP-INCOMPLETE"));
+    expect((await runCli(["verify", "--data", cut])).code).toBe(0);
   });
 
   it("needs an admin token", async () => {

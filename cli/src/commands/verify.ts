@@ -107,6 +107,7 @@ export const verifyCommand: Command = {
       if (flags.core !== undefined) throw new UsageError("give --core or --data, not both");
       if (flags.seen !== undefined) throw new UsageError("--seen goes with --core");
       const dir = flags.data;
+      await core.refuseIncompleteBackup(dir);
       const key =
         typeof flags.key === "string"
           ? await verifierKey(flags.key, io)

@@ -13,7 +13,9 @@
 //
 // The target must be a new or empty directory outside the store's. It becomes a LevelDB
 // directory a LevelStore (and `suyuan core start --data`, under `ledger/`) opens as it is;
-// `suyuan verify --data` checks it.
+// `suyuan verify --data` checks it. A copy cut short (the process killed) does not open: the
+// rows go in key order and the format marker `v!` sorts last, and a store whose entries.dat
+// ends before its `f!` is refused at open.
 import { type FileHandle, mkdir, open as openFile, readdir, realpath } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { SuyuanError } from "@suyuan/proto";
@@ -44,7 +46,6 @@ export function backupError(code: "BACKUP_TARGET" | "BACKUP_BUSY" | "BACKUP_FAIL
 
 /** The source: an open database and entries file, and whether its store began to close. */
 export interface BackupSource {
-  location: string;
   db: Level<Buffer, Buffer>;
   entries: FileHandle;
   entriesFile: string;

@@ -821,7 +821,6 @@ export class LevelBackend implements StoreBackend {
       try {
         return await copyStore(
           {
-            location: this.location,
             db,
             entries,
             entriesFile: ENTRIES_FILE,
