@@ -117,8 +117,9 @@ describe("suyuan admin backup", () => {
     expect(m1.lastAt).toBeGreaterThanOrEqual(Math.floor(t0));
     expect(m1.lastAt).toBeLessThanOrEqual(Date.now() / 1000);
     expect((await readdir(target)).sort()).toEqual(["core-key.pub", "core-key.txt", "ledger"]);
-    // The private key keeps its owner-only mode.
+    // The private key keeps its owner-only mode, and the copy's folder is its owner's only.
     expect((await stat(join(target, "core-key.txt"))).mode & 0o777).toBe(0o600);
+    expect((await stat(target)).mode & 0o777).toBe(0o700);
 
     // The auditor's check of the copy: every leaf and node against its signed checkpoint.
     // Entries past the last signed checkpoint (20) are checked too, and named as not yet covered.

@@ -93,7 +93,8 @@ export async function prepareTarget(source: string, target: unknown): Promise<st
     throw backupError("BACKUP_TARGET", `target: ${to} is not empty; a backup goes to a new or empty directory`);
   }
   try {
-    await mkdir(to, { recursive: true });
+    // Owner only, like a data folder: the copy holds the core's private key.
+    await mkdir(to, { recursive: true, mode: 0o700 });
   } catch (e) {
     throw backupError("BACKUP_TARGET", `target: ${to} cannot be created (${(e as Error).message})`);
   }
