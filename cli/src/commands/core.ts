@@ -17,9 +17,10 @@ that check gateway batches (0: on the event loop; default one per core the proce
 fewer under a container or service CPU limit, at most 4, run below the event loop's CPU
 priority). --backup-dir names the folder \`suyuan admin backup NAME\` writes hot backups into
 (as DIR/NAME; without it the core takes no backups). --config is a YAML or JSON file with the
-same keys (data, grpc, http, capture-workers, backup-dir); flags win. Prints the gRPC address, data directory, log size, the core's
-checkpoint verifier key and — when this start created it — the bootstrap admin token (also
-written to DIR/admin-token.txt, mode 0600). Serves until SIGINT or SIGTERM.`;
+same keys (data, grpc, http, capture-workers, backup-dir); flags win. Prints the gRPC
+address, data directory, log size, the core's checkpoint verifier key and — when this start
+created it — the bootstrap admin token (also written to DIR/admin-token.txt, mode 0600).
+Serves until SIGINT or SIGTERM.`;
 
 export const ADMIN_TOKEN_FILE = "admin-token.txt";
 const CONFIG_KEYS = ["data", "grpc", "http", "capture-workers", "backup-dir"] as const;

@@ -20,6 +20,7 @@ import type { AuthService, TokenInfo } from "../auth/auth.ts";
 import { type CallLog, unaryCall } from "../auth/grpc-call.ts";
 import { requireRole } from "../auth/roles.ts";
 import type { GatewayEnrolment, Role } from "../model.ts";
+import type { BackupInfo } from "../store/level/backup.ts";
 import { gtinOf } from "./ids.ts";
 import type { MasterData } from "./master-data.ts";
 import type { Address, Licence, LocationRecord, PartyRecord, ProductRecord } from "./records.ts";
@@ -30,13 +31,7 @@ export interface AdminServiceOptions {
    * Writes a hot backup of the core's data folder as `target` in its backup folder (server.ts);
    * absent: Backup is refused.
    */
-  backup?: (target: string) => Promise<{
-    location: string;
-    entries: number;
-    rows: number;
-    bytes: number;
-    ms: number;
-  }>;
+  backup?: (target: string) => Promise<BackupInfo>;
 }
 
 const ADMIN: readonly Role[] = ["admin"];

@@ -1,6 +1,6 @@
 // Hot backups of the LevelDB store (backup.ts) on real LevelDB directories: what the copy
 // holds is checked against what was appended, not against the source as the backup read it.
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -94,7 +94,7 @@ describe("LevelStore hot backup", () => {
     try {
       const full = join(root, `full-${n++}`);
       await rm(full, { recursive: true, force: true });
-      await (await import("node:fs/promises")).mkdir(full);
+      await mkdir(full);
       await writeFile(join(full, "keep.txt"), "mine");
       await rejectsWithCode(store.backup(full), "BACKUP_TARGET");
       expect(await readdir(full)).toEqual(["keep.txt"]);
